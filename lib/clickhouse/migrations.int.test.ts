@@ -1,0 +1,127 @@
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClickHouseHost, startClickHouseHost } from '../../stack/clickhouse/host-process.js';
+import { MIGRATIONS_DIR, migrationVariables } from '../../stack/pipeline.js';
+import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
+import type { Config } from '../config/config.js';
+import { TradewatchError } from '../errors.js';
+import { createClickHouse, queryRows } from './client.js';
+import { loadMigrations, migrate } from './migrations.js';
+
+/**
+ * Migrations against a ClickHouse engine opened on an empty data directory of its own
+ * (a second embedded host, not the shared test stack), as on a first start.
+ */
+describe('migration runner', () => {
+  let host: ClickHouseHost;
+  let work: string;
+  let config: Config;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'tradewatch-migrations-'));
+    host = await startClickHouseHost({ dataDir: join(work, 'data') });
+    config = isolatedConfig({ CLICKHOUSE_URL: host.url });
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const run = (dir: string) =>
+    migrate({
+      settings: config,
+      database: config.CLICKHOUSE_DATABASE,
+      dir,
+      variables: migrationVariables(config),
+      log: testLog,
+    });
+
+  const tablesIn = async (): Promise<string[]> => {
+    const client = createClickHouse(config);
+    try {
+      const rows = await queryRows<{ name: string }>(
+        client,
+        'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
+        { db: config.CLICKHOUSE_DATABASE },
+      );
+      return rows.map((r) => r.name);
+    } finally {
+      await client.close();
+    }
+  };
+
+  it('applies every migration on an empty data dir, then re-applies as a no-op', async () => {
+    const files = loadMigrations(MIGRATIONS_DIR).map((m) => m.file);
+    const first = await run(MIGRATIONS_DIR);
+    expect(first.applied).toEqual(files);
+    expect(await tablesIn()).toEqual(
+      expect.arrayContaining([
+        'schema_migrations',
+        'market_trades',
+        'market_trades_queue',
+        'market_trades_mv',
+        'dead_letters',
+      ]),
+    );
+    const tablesAfterFirst = await tablesIn();
+
+    const second = await run(MIGRATIONS_DIR);
+    expect(second).toEqual({ applied: [], skipped: files });
+    expect(await tablesIn()).toEqual(tablesAfterFirst);
+
+    const client = createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
+    const recorded = await queryRows<{ name: string; checksum: string }>(
+      client,
+      'SELECT name, checksum FROM schema_migrations ORDER BY version',
+    );
+    await client.close();
+    expect(recorded.map((r) => r.checksum)).toEqual(loadMigrations(MIGRATIONS_DIR).map((m) => m.checksum));
+  });
+
+  it('refuses to run when an applied migration was edited, and applies nothing', async () => {
+    const edited = join(work, 'edited');
+    cpSync(MIGRATIONS_DIR, edited, { recursive: true });
+    appendFileSync(join(edited, '0001_market_trades.sql'), '\n-- a harmless-looking edit\n');
+    writeFileSync(
+      join(edited, '9999_should_not_run.sql'),
+      'CREATE TABLE should_not_run (x UInt8) ENGINE = Memory;',
+    );
+
+    const error = await run(edited).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TradewatchError);
+    expect((error as TradewatchError).code).toBe('MIGRATION_EDITED');
+    expect((error as Error).message).toMatch(/0001_market_trades\.sql was edited after it was applied/);
+    expect((error as Error).message).toMatch(/new migration file/);
+    expect(await tablesIn()).not.toContain('should_not_run');
+  });
+
+  it('names the file and the statement when a migration fails, and does not record it', async () => {
+    const broken = join(work, 'broken');
+    cpSync(MIGRATIONS_DIR, broken, { recursive: true });
+    writeFileSync(
+      join(broken, '0900_broken.sql'),
+      'CREATE TABLE ok_one (x UInt8) ENGINE = Memory;\nCREATE TABLEE oops;',
+    );
+    const error = await run(broken).catch((err: unknown) => err);
+    expect((error as TradewatchError).code).toBe('MIGRATION_FAILED');
+    expect((error as Error).message).toMatch(/0900_broken\.sql, statement 2 of 2 failed: .*Syntax error/s);
+    const client = createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
+    const versions = await queryRows<{ version: number }>(client, 'SELECT version FROM schema_migrations');
+    await client.close();
+    expect(versions.map((v) => Number(v.version))).not.toContain(900);
+  });
+
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a migration placeholder, not a JS template
+  it('refuses an unknown ${PLACEHOLDER} with the file and the names it knows', async () => {
+    const odd = join(work, 'odd');
+    cpSync(MIGRATIONS_DIR, odd, { recursive: true });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a migration placeholder, not a JS template
+    writeFileSync(join(odd, '0901_odd.sql'), "SELECT '${NOT_A_VARIABLE}';");
+    const error = await run(odd).catch((err: unknown) => err);
+    expect((error as TradewatchError).code).toBe('MIGRATION_INVALID');
+    expect((error as Error).message).toMatch(/0901_odd\.sql uses \$\{NOT_A_VARIABLE\}.*KAFKA_BROKERS/);
+  });
+});

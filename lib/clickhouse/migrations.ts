@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, TradewatchError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { type ClickHouseClient, type ClickHouseSettings, createClickHouse, queryRows } from './client.js';
+import { splitStatements } from './sql-statements.js';
+
+/**
+ * Applies the numbered SQL files of clickhouse/migrations in order, once each.
+ *  - Each applied file is recorded in `<database>.schema_migrations` with its SHA-256.
+ *  - A file already applied is skipped; re-running is a no-op.
+ *  - A file edited after it was applied stops the run before anything executes: applied
+ *    migrations are history, a change is a new file.
+ *  - `${NAME}` placeholders are filled from `variables` (broker list, topic prefix, TTL)
+ *    after the checksum is taken, so one file serves every environment.
+ * Statements must be safe to repeat (IF NOT EXISTS): a file that failed half-way is
+ * not recorded and runs again from its start.
+ */
+
+const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+const PLACEHOLDER = /\$\{([A-Z0-9_]+)\}/g;
+
+export interface Migration {
+  version: number;
+  name: string;
+  file: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface MigrationReport {
+  applied: string[];
+  skipped: string[];
+}
+
+export function loadMigrations(dir: string): Migration[] {
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith('.sql'))
+    .sort();
+  const seen = new Map<number, string>();
+  return files.map((file) => {
+    const match = FILE_PATTERN.exec(file);
+    if (!match) {
+      throw new TradewatchError(
+        ErrorCode.MIGRATION_INVALID,
+        `migration file ${file}: name must be NNNN_lower_snake.sql (four-digit version, then a name)`,
+      );
+    }
+    const version = Number(match[1]);
+    const clash = seen.get(version);
+    if (clash) {
+      throw new TradewatchError(
+        ErrorCode.MIGRATION_INVALID,
+        `migration files ${clash} and ${file} share version ${version}`,
+      );
+    }
+    seen.set(version, file);
+    const sql = readFileSync(join(dir, file), 'utf8');
+    return {
+      version,
+      name: match[2] as string,
+      file,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    };
+  });
+}
+
+export function renderMigration(migration: Migration, variables: Record<string, string>): string {
+  return migration.sql.replace(PLACEHOLDER, (_, name: string) => {
+    const value = variables[name];
+    if (value === undefined) {
+      throw new TradewatchError(
+        ErrorCode.MIGRATION_INVALID,
+        `migration ${migration.file} uses \${${name}}, which is not one of: ${Object.keys(variables).join(', ')}`,
+      );
+    }
+    return value;
+  });
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+export async function migrate(options: {
+  settings: ClickHouseSettings;
+  database: string;
+  dir: string;
+  variables: Record<string, string>;
+  log: Logger;
+}): Promise<MigrationReport> {
+  const { database, log } = options;
+  const migrations = loadMigrations(options.dir);
+  const server = createClickHouse(options.settings);
+  let client: ClickHouseClient | undefined;
+  try {
+    await server.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    client = createClickHouse({ ...options.settings, database });
+    await client.command({
+      query: `CREATE TABLE IF NOT EXISTS schema_migrations (
+        version UInt32, name String, checksum FixedString(64), statements UInt16,
+        applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+      ) ENGINE = MergeTree ORDER BY version`,
+    });
+    const applied = new Map(
+      (await queryRows<AppliedRow>(client, 'SELECT version, name, checksum FROM schema_migrations')).map(
+        (row) => [Number(row.version), row],
+      ),
+    );
+    verifyHistory(migrations, applied);
+
+    const report: MigrationReport = { applied: [], skipped: [] };
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) {
+        report.skipped.push(migration.file);
+        continue;
+      }
+      const statements = splitStatements(renderMigration(migration, options.variables));
+      const started = Date.now();
+      for (const [index, statement] of statements.entries()) {
+        try {
+          await client.command({ query: statement });
+        } catch (err) {
+          throw new TradewatchError(
+            ErrorCode.MIGRATION_FAILED,
+            `migration ${migration.file}, statement ${index + 1} of ${statements.length} failed: ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err },
+          );
+        }
+      }
+      await client.insert({
+        table: 'schema_migrations',
+        values: [
+          {
+            version: migration.version,
+            name: migration.name,
+            checksum: migration.checksum,
+            statements: statements.length,
+          },
+        ],
+        format: 'JSONEachRow',
+      });
+      log.info(
+        { migration: migration.file, statements: statements.length, ms: Date.now() - started },
+        'migration applied',
+      );
+      report.applied.push(migration.file);
+    }
+    return report;
+  } finally {
+    await client?.close();
+    await server.close();
+  }
+}
+
+/** Refuses to run when history and files disagree; names the file and what to do. */
+function verifyHistory(migrations: Migration[], applied: Map<number, AppliedRow>): void {
+  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of applied.values()) {
+    const file = byVersion.get(Number(row.version));
+    if (!file) {
+      throw new TradewatchError(
+        ErrorCode.MIGRATION_INVALID,
+        `migration ${String(row.version).padStart(4, '0')}_${row.name}.sql was applied but is no longer in the migrations folder; restore it`,
+      );
+    }
+    if (file.checksum !== row.checksum) {
+      throw new TradewatchError(
+        ErrorCode.MIGRATION_EDITED,
+        `migration ${file.file} was edited after it was applied (recorded sha256 ${row.checksum.slice(0, 12)}…, file now ${file.checksum.slice(0, 12)}…). Applied migrations cannot change: revert the edit and put the change in a new migration file.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log.js';
+
+/** KafkaJS speaks through our pino logger so broker chatter is JSON like everything else. */
+function pinoLogCreator(log: Logger): KafkaConfig['logCreator'] {
+  const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+    [logLevel.ERROR]: 'error',
+    [logLevel.WARN]: 'warn',
+    [logLevel.INFO]: 'info',
+    [logLevel.DEBUG]: 'debug',
+  };
+  return () =>
+    ({ level, log: entry }) => {
+      const { message, ...rest } = entry;
+      log[levels[level] ?? 'info']({ kafkajs: rest }, message);
+    };
+}
+
+export type KafkaSettings = Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_REQUEST_TIMEOUT_MS'>;
+
+/** The one place the platform builds a KafkaJS client. */
+export function createKafka(config: KafkaSettings, log: Logger, retry?: KafkaConfig['retry']): Kafka {
+  return new Kafka({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: [...config.KAFKA_BROKERS],
+    requestTimeout: config.KAFKA_REQUEST_TIMEOUT_MS,
+    connectionTimeout: 5_000,
+    // KafkaJS logs INFO for every (re)join; WARN keeps the signal, pino's level filters the rest.
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(log.child({ module: 'kafkajs' })),
+    ...(retry === undefined ? {} : { retry }),
+  });
+}
