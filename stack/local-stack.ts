@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import type { Logger } from '../lib/log.js';
+import { type ClickHouseHost, startClickHouseHost } from './clickhouse/host-process.js';
+import { type KafkaBroker, startKafkaBroker } from './kafka/broker.js';
+
+export interface LocalStack {
+  kafka: KafkaBroker;
+  clickhouse: ClickHouseHost;
+  /** What other processes need to reach it. */
+  env: { KAFKA_BROKERS: string; CLICKHOUSE_URL: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded stack without Docker: a real Kafka broker (KRaft, the machine's Java) and
+ * ClickHouse's engine behind its HTTP interface, each in its own process under `dir`.
+ * Ports: 0 lets the OS choose (tests); `npm run stack` asks for the usual 9092 and 8123.
+ */
+export async function startLocalStack(options: {
+  dir: string;
+  kafkaPort?: number;
+  clickhousePort?: number;
+  log: Logger;
+}): Promise<LocalStack> {
+  const { dir, log } = options;
+  const [kafka, clickhouse] = await Promise.allSettled([
+    startKafkaBroker({ dataDir: join(dir, 'kafka'), port: options.kafkaPort ?? 0, log }),
+    startClickHouseHost({ dataDir: join(dir, 'clickhouse', 'data'), port: options.clickhousePort ?? 0 }),
+  ]);
+  if (kafka.status === 'rejected' || clickhouse.status === 'rejected') {
+    // Whichever did start must not be left running.
+    if (kafka.status === 'fulfilled') await kafka.value.stop();
+    if (clickhouse.status === 'fulfilled') await clickhouse.value.stop();
+    throw kafka.status === 'rejected' ? kafka.reason : (clickhouse as PromiseRejectedResult).reason;
+  }
+  log.info({ kafka: kafka.value.bootstrap, clickhouse: clickhouse.value.url }, 'local stack ready');
+  return {
+    kafka: kafka.value,
+    clickhouse: clickhouse.value,
+    env: { KAFKA_BROKERS: kafka.value.bootstrap, CLICKHOUSE_URL: clickhouse.value.url },
+    async stop() {
+      // ClickHouse first: its Kafka consumers leave their group while the broker is still up.
+      await clickhouse.value.stop();
+      await kafka.value.stop();
+    },
+  };
+}
