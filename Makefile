@@ -7,8 +7,12 @@ COMPOSE := docker compose -f docker-compose.kafka.yml -f docker-compose.clickhou
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# Not `npm ci`: the registries reachable here serve only Linux builds of the platform
+# packages (chdb, Biome, esbuild), so the lock file cannot list the others and `npm ci`
+# refuses it as out of sync. `npm install --no-save` installs exactly the locked versions
+# and integrity hashes and leaves the lock file as it is.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-save --no-audit --no-fund
 	@touch $@
 
 .kafka/lib: stack/kafka/pom.xml | node_modules/.package-lock.json
