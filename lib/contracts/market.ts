@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envelopeShape, epochMsSchema } from './envelope.js';
+import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /** Upper-case symbols as venues publish them, e.g. BTCUSDT. */
 export const symbolSchema = z.string().regex(/^[A-Z0-9]{2,30}$/, 'an upper-case symbol such as BTCUSDT');
@@ -26,3 +27,15 @@ export const marketTradeSchema = z.object({
 });
 
 export type MarketTrade = z.infer<typeof marketTradeSchema>;
+
+/** The market-data family's topics, keyed by venue and symbol. */
+export const marketTopics = {
+  marketTrades: {
+    name: 'market.trades',
+    schema: marketTradeSchema,
+    key: (trade: MarketTrade) => `${trade.venue}:${trade.symbol}`,
+    partitions: 6,
+    // Kafka keeps a week: enough to replay into ClickHouse after an outage or a schema fix.
+    retentionMs: 7 * DAY_MS,
+  } satisfies TopicSpec<MarketTrade>,
+} as const;

@@ -1,0 +1,22 @@
+import type { z } from 'zod';
+
+/**
+ * What the platform knows about a topic: its name, the contract of its events, how it is
+ * keyed, and how it is created. Names are bare; a deployment-wide prefix
+ * (KAFKA_TOPIC_PREFIX) is added by `topicName`.
+ */
+export interface TopicSpec<E> {
+  readonly name: string;
+  readonly schema: z.ZodType<E>;
+  /** Kafka key: keeps one entity's events in order on one partition. */
+  readonly key: (event: E) => string;
+  readonly partitions: number;
+  readonly retentionMs: number;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** Dead letters of every topic go to `<topic>.dlq` with the reason in a header. */
+export const deadLetterTopicName = (name: string): string => `${name}.dlq`;
+
+export const topicName = (prefix: string, name: string): string => `${prefix}${name}`;
