@@ -79,6 +79,17 @@ interface BrokerLayout {
   clusterId: string;
 }
 
+/**
+ * A Kafka cluster id: 16 random bytes in URL-safe base64 without padding. Like Kafka's own
+ * Uuid.randomUuid, never one starting with '-', which the storage tool would read as an option.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Ports and cluster id are chosen once per data dir, so a restart is the same broker. */
 async function layoutFor(dataDir: string, requestedPort: number): Promise<BrokerLayout> {
   const file = join(dataDir, 'layout.json');
@@ -86,8 +97,7 @@ async function layoutFor(dataDir: string, requestedPort: number): Promise<Broker
   const layout: BrokerLayout = {
     port: requestedPort || (await freePort()),
     controllerPort: await freePort(),
-    // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
-    clusterId: randomBytes(16).toString('base64url'),
+    clusterId: newClusterId(),
   };
   writeFileSync(file, JSON.stringify(layout));
   return layout;
