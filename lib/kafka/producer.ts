@@ -109,6 +109,28 @@ export class EventProducer {
     return { accepted: accepted.length, rejected };
   }
 
+  /**
+   * Sends items that never became events (an unreadable venue frame, say) to `spec`'s
+   * dead-letter topic with the caller's reason, exactly as `produce` does for contract
+   * refusals; resolves once the broker has them.
+   */
+  async deadLetter<E>(
+    spec: TopicSpec<E>,
+    letters: ReadonlyArray<{ value: string; reason: string }>,
+  ): Promise<void> {
+    if (letters.length === 0) return;
+    const topic = topicName(this.#settings.KAFKA_TOPIC_PREFIX, spec.name);
+    const rejectedAt = String(Date.now());
+    await this.#enqueue(
+      deadLetterTopicName(topic),
+      letters.map(({ value, reason }) => ({
+        value,
+        headers: { 'dlq-reason': reason, 'dlq-topic': topic, 'dlq-rejected-at': rejectedAt },
+      })),
+    );
+    this.#count('rejected', topic, letters.length);
+  }
+
   stats(): ProducerStats {
     return structuredClone(this.#stats);
   }

@@ -1,0 +1,121 @@
+-- Feed-quality events raised by the market connectors (contract: marketIntegritySchema):
+-- book sequence gaps (expected vs got update id), silent streams, dropped connections, events
+-- dropped under backpressure. Ops dashboards and rules read this to make bad feeds visible.
+CREATE TABLE IF NOT EXISTS market_integrity
+(
+    event_id        FixedString(26)                 COMMENT 'ULID given by the producer',
+    venue           LowCardinality(String),
+    symbol          LowCardinality(String),
+    kind            Enum8('sequence_gap' = 1, 'stale_stream' = 2, 'disconnected' = 3, 'events_dropped' = 4),
+    stream          LowCardinality(String)          COMMENT 'venue stream concerned',
+    expected        String                          CODEC(ZSTD(1)),
+    got             String                          CODEC(ZSTD(1)),
+    detail          String                          CODEC(ZSTD(3)),
+    occurred_at     DateTime64(3, 'UTC')            COMMENT 'venue time of the event' CODEC(DoubleDelta, ZSTD(1)),
+    received_at     DateTime64(3, 'UTC')            COMMENT 'when our connector read the frame' CODEC(DoubleDelta, ZSTD(1)),
+    produced_at     DateTime64(3, 'UTC')            CODEC(DoubleDelta, ZSTD(1)),
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
+    source          LowCardinality(String),
+    schema_version  UInt8,
+    kafka_partition UInt16                          CODEC(ZSTD(1)),
+    kafka_offset    UInt64                          CODEC(Delta, ZSTD(1))
+)
+-- Redelivered events (at-least-once) share the sort key and collapse on merge; exact counts
+-- before merges use FINAL or count(DISTINCT event_id), as for market_trades.
+ENGINE = ReplacingMergeTree(ingested_at)
+-- Daily partitions: TTL drops whole days, dashboards prune by time.
+PARTITION BY toYYYYMMDD(occurred_at)
+-- Dashboards filter by venue and symbol, then a time range.
+ORDER BY (venue, symbol, occurred_at, event_id)
+TTL toDateTime(occurred_at) + INTERVAL ${FACT_TTL_DAYS} DAY
+SETTINGS ttl_only_drop_parts = 1;
+
+-- market.integrity → market_integrity, through the chain every topic uses (see 0003_market_trades_ingest.sql):
+--   market_integrity_queue → market_integrity_parse_mv → market_integrity_parsed (Null: contract checks)
+--     ├─ market_integrity_mv     → market_integrity
+--     └─ market_integrity_dlq_mv → dead_letters
+-- The checks mirror lib/contracts/market.ts: the topic may have other writers than ours.
+
+CREATE TABLE IF NOT EXISTS market_integrity_queue
+(
+    event_id String, type String, source String, schema_version UInt8,
+    occurred_at Int64, produced_at Int64, received_at Int64,
+    venue String, symbol String,
+    kind String,
+    stream String,
+    expected String,
+    got String,
+    detail String
+)
+ENGINE = Kafka
+SETTINGS
+    kafka_broker_list = '${KAFKA_BROKERS}',
+    kafka_topic_list = '${KAFKA_TOPIC_PREFIX}market.integrity',
+    kafka_group_name = '${KAFKA_GROUP_PREFIX}market_integrity',
+    kafka_format = 'JSONEachRow',
+    -- One consumer per table: every market table shares the same two cores.
+    kafka_num_consumers = 1,
+    -- Large blocks at high rates, seconds-level freshness at low rates (as 0003).
+    kafka_max_block_size = 65536,
+    kafka_flush_interval_ms = ${KAFKA_ENGINE_FLUSH_INTERVAL_MS},
+    -- Broken messages become rows with _error and _raw_message instead of stalling the consumer.
+    kafka_handle_error_mode = 'stream',
+    -- A producer that adds a field must not break ingestion of the fields we know.
+    input_format_skip_unknown_fields = 1;
+
+CREATE TABLE IF NOT EXISTS market_integrity_parsed
+(
+    event_id String, type String, source String, schema_version UInt8,
+    occurred_at Int64, produced_at Int64, received_at Int64,
+    venue String, symbol String,
+    kind String,
+    stream String,
+    expected String,
+    got String,
+    detail String,
+    topic String, kafka_partition UInt64, kafka_offset UInt64, kafka_key String,
+    raw_message String, error String
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS market_integrity_parse_mv TO market_integrity_parsed AS
+SELECT
+    event_id, type, source, schema_version, occurred_at, produced_at, received_at, venue, symbol, kind, stream, expected, got, detail,
+    _topic AS topic, _partition AS kafka_partition, _offset AS kafka_offset, _key AS kafka_key,
+    _raw_message AS raw_message,
+    multiIf(
+        length(_error) > 0, concat('invalid JSON: ', trimRight(_error)),
+        NOT match(event_id, '^[0-9A-HJKMNP-TV-Z]{26}$'), 'event_id: a 26-character ULID is required',
+        type != 'market.integrity', concat('type: expected "market.integrity", got "', type, '"'),
+        schema_version != 1, concat('schema_version: expected 1, got ', toString(schema_version)),
+        NOT match(source, '^.{1,64}$'), 'source: 1 to 64 characters required',
+        NOT match(venue, '^[a-z0-9-]{2,32}$'), concat('venue: a lower-case venue id is required, got "', venue, '"'),
+        NOT match(symbol, '^[A-Z0-9]{2,30}$'), concat('symbol: an upper-case symbol is required, got "', symbol, '"'),
+        kind NOT IN ('sequence_gap', 'stale_stream', 'disconnected', 'events_dropped'), concat('kind: an integrity kind is required, got "', kind, '"'),
+        NOT match(stream, '^.{1,128}$'), 'stream: 1 to 128 characters required',
+        occurred_at NOT BETWEEN 946684800000 AND 4102444799999, concat('occurred_at: epoch milliseconds in 2000..2099 required, got ', toString(occurred_at)),
+        produced_at NOT BETWEEN 946684800000 AND 4102444799999, concat('produced_at: epoch milliseconds in 2000..2099 required, got ', toString(produced_at)),
+        received_at NOT BETWEEN 946684800000 AND 4102444799999, concat('received_at: epoch milliseconds in 2000..2099 required, got ', toString(received_at)),
+        ''
+    ) AS error
+FROM market_integrity_queue;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS market_integrity_mv TO market_integrity AS
+SELECT
+    toFixedString(event_id, 26) AS event_id, venue, symbol,
+    CAST(kind, 'Enum8(\'sequence_gap\' = 1, \'stale_stream\' = 2, \'disconnected\' = 3, \'events_dropped\' = 4)') AS kind, stream, expected, got, detail,
+    fromUnixTimestamp64Milli(occurred_at, 'UTC') AS occurred_at,
+    fromUnixTimestamp64Milli(received_at, 'UTC') AS received_at,
+    fromUnixTimestamp64Milli(produced_at, 'UTC') AS produced_at,
+    source, schema_version, kafka_partition, kafka_offset
+FROM market_integrity_parsed
+WHERE error = '';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS market_integrity_dlq_mv TO dead_letters AS
+SELECT
+    topic, kafka_partition, kafka_offset, kafka_key, error,
+    -- Broken JSON keeps its exact bytes; a parsed-but-invalid row is re-serialised as read.
+    if(length(raw_message) > 0, raw_message, formatRowNoNewline('JSONEachRow', event_id, type, source, schema_version, occurred_at, produced_at, received_at, venue, symbol, kind, stream, expected, got, detail)) AS raw_message,
+    'market_integrity_queue' AS consumer
+FROM market_integrity_parsed
+WHERE error != '';
