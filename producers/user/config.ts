@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ErrorCode, TradewatchError } from '../../lib/errors.js';
+
+/**
+ * The collector's own settings, beside the platform's (lib/config/config.ts): one schema,
+ * one defaults object, validated once at start-up and frozen; units in the names.
+ */
+export const collectorDefaults = {
+  COLLECTOR_HOST: '127.0.0.1',
+  COLLECTOR_PORT: 8710,
+  COLLECTOR_BODY_LIMIT_BYTES: 1_048_576,
+  COLLECTOR_BATCH_MAX_EVENTS: 1000,
+  COLLECTOR_RATE_LIMIT_MAX_REQUESTS: 200,
+  COLLECTOR_RATE_LIMIT_WINDOW_MS: 1000,
+  COLLECTOR_SHUTDOWN_GRACE_MS: 15_000,
+} as const;
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const collectorConfigSchema = z.object({
+  /** Where the HTTP server listens; loopback unless a proxy in front needs otherwise. */
+  COLLECTOR_HOST: z.string().min(1).default(collectorDefaults.COLLECTOR_HOST),
+  /** 0 picks a free port (tests, benchmarks). */
+  COLLECTOR_PORT: z.coerce.number().int().min(0).max(65_535).default(collectorDefaults.COLLECTOR_PORT),
+  /** JSON file with the API keys (hashed) and their scopes; see docs/collector.md. */
+  COLLECTOR_KEYS_FILE: z.string().min(1, 'a path to the keys file'),
+  /** A larger request body is refused with 413 before it is read in full. */
+  COLLECTOR_BODY_LIMIT_BYTES: positiveInt.default(collectorDefaults.COLLECTOR_BODY_LIMIT_BYTES),
+  /** At most this many events per request. */
+  COLLECTOR_BATCH_MAX_EVENTS: positiveInt.default(collectorDefaults.COLLECTOR_BATCH_MAX_EVENTS),
+  /** Requests one key may make per window (a key may set its own); beyond it, 429 + Retry-After. */
+  COLLECTOR_RATE_LIMIT_MAX_REQUESTS: positiveInt.default(collectorDefaults.COLLECTOR_RATE_LIMIT_MAX_REQUESTS),
+  COLLECTOR_RATE_LIMIT_WINDOW_MS: positiveInt.default(collectorDefaults.COLLECTOR_RATE_LIMIT_WINDOW_MS),
+  /** How long SIGTERM waits for requests in flight and Kafka acknowledgements. */
+  COLLECTOR_SHUTDOWN_GRACE_MS: positiveInt.default(collectorDefaults.COLLECTOR_SHUTDOWN_GRACE_MS),
+});
+
+export type CollectorConfig = Readonly<z.infer<typeof collectorConfigSchema>>;
+
+/** Reads the collector's keys from `env`; a bad value fails naming the key, value and expectation. */
+export function loadCollectorConfig(env: Record<string, string | undefined> = process.env): CollectorConfig {
+  const known = Object.fromEntries(
+    Object.keys(collectorConfigSchema.shape)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const parsed = collectorConfigSchema.safeParse(known);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '?');
+      return `${key}=${JSON.stringify(known[key] ?? '')}: ${issue.message}`;
+    });
+    throw new TradewatchError(
+      ErrorCode.CONFIG_INVALID,
+      `invalid collector configuration: ${problems.join('; ')}`,
+    );
+  }
+  return Object.freeze(parsed.data);
+}

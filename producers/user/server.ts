@@ -1,0 +1,182 @@
+import rateLimit from '@fastify/rate-limit';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { z } from 'zod';
+import { TradewatchError } from '../../lib/errors.js';
+import type { EventProducer } from '../../lib/kafka/producer.js';
+import type { Logger } from '../../lib/log.js';
+import type { Registry } from '../../lib/service/metrics.js';
+import type { CollectorConfig } from './config.js';
+import { intake } from './intake.js';
+import type { KeyEntry, KeyRing } from './keys.js';
+import type { CollectorMetrics } from './metrics.js';
+import { type Endpoint, endpointPaths } from './routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey: KeyEntry | null;
+  }
+  interface FastifyContextConfig {
+    endpoint?: Endpoint;
+  }
+}
+
+export interface CollectorDeps {
+  config: CollectorConfig;
+  keys: KeyRing;
+  producer: EventProducer;
+  log: Logger;
+  registry: Registry;
+  metrics: CollectorMetrics;
+  health: () => { ok: boolean; details?: Record<string, unknown> };
+}
+
+/** Preflights may be cached this long by browsers: the allow-list changes with a deploy. */
+const CORS_MAX_AGE_S = 600;
+
+/** A key in `Authorization: Bearer`, `X-Api-Key`, or (browsers: sendBeacon sets no headers) `?key=`. */
+function presentedKey(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return header;
+  const query = (req.query as Record<string, unknown> | undefined)?.key;
+  return typeof query === 'string' ? query : undefined;
+}
+
+const fail = (reply: FastifyReply, status: number, error: string) =>
+  reply.code(status).type('application/json').send({ error });
+
+/** Who may call an endpoint: checked before the body is read, so refusals cost nothing. */
+async function authorize(req: FastifyRequest, reply: FastifyReply, keys: KeyRing): Promise<void> {
+  const endpoint = req.routeOptions.config.endpoint;
+  if (!endpoint || req.method === 'OPTIONS') return;
+  const key = keys.find(presentedKey(req));
+  if (!key) {
+    reply.header('WWW-Authenticate', 'Bearer');
+    return fail(reply, 401, 'missing or unknown API key');
+  }
+  if (key.endpoint !== endpoint) {
+    return fail(
+      reply,
+      403,
+      `key ${key.id} is for ${endpointPaths[key.endpoint]}, not ${endpointPaths[endpoint]}`,
+    );
+  }
+  const origin = req.headers.origin;
+  if (key.kind === 'browser') {
+    if (!origin || !key.origins?.includes(origin)) {
+      return fail(reply, 403, `origin ${origin ?? '(none)'} is not allowed for key ${key.id}`);
+    }
+    reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
+  } else if (origin !== undefined) {
+    // A secret key sent by a browser has leaked into front-end code: refuse it loudly.
+    return fail(reply, 403, `key ${key.id} is a server key and must not be used from a browser`);
+  }
+  req.apiKey = key;
+}
+
+const batchSchema = z.object({ events: z.array(z.unknown()) });
+
+export async function buildCollectorApp(deps: CollectorDeps): Promise<FastifyInstance> {
+  const { config, keys, producer, metrics } = deps;
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    // Per-request access logs at thousands of requests/s are noise; metrics and errors are kept.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.COLLECTOR_BODY_LIMIT_BYTES,
+  });
+  app.decorateRequest('apiKey', null);
+  // navigator.sendBeacon can only send CORS-safe types without a preflight: accept JSON as text/plain.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
+    }
+  });
+  app.addHook('onRequest', (req, reply) => authorize(req, reply, keys));
+  app.addHook('onResponse', (req, reply, done) => {
+    metrics.requestSeconds.observe(
+      { route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (req) => req.apiKey?.id ?? req.ip,
+    max: (req) => req.apiKey?.rate_limit_max_requests ?? config.COLLECTOR_RATE_LIMIT_MAX_REQUESTS,
+    timeWindow: config.COLLECTOR_RATE_LIMIT_WINDOW_MS,
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      error: `rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${context.after}`,
+    }),
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err.statusCode === 413)
+      return fail(reply, 413, `body larger than ${config.COLLECTOR_BODY_LIMIT_BYTES} bytes`);
+    if (err.statusCode === 429) return reply.code(429).send(err);
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      return fail(reply, err.statusCode, `bad request: ${err.message}`);
+    }
+    if (err instanceof TradewatchError && err.retriable) {
+      req.log.warn({ err }, 'batch not acknowledged by Kafka');
+      reply.header('Retry-After', '1');
+      return fail(
+        reply,
+        503,
+        'events could not be stored right now; retry the whole batch (event ids make it safe)',
+      );
+    }
+    req.log.error({ err }, 'request failed');
+    return fail(reply, 500, 'internal error');
+  });
+
+  for (const endpoint of ['user', 'engine'] as const) {
+    app.post(endpointPaths[endpoint], { config: { endpoint, rateLimit: {} } }, async (req, reply) => {
+      const body = batchSchema.safeParse(req.body);
+      if (!body.success) return fail(reply, 400, 'expected a JSON object {"events": [...]}');
+      if (body.data.events.length > config.COLLECTOR_BATCH_MAX_EVENTS) {
+        return fail(reply, 413, `at most ${config.COLLECTOR_BATCH_MAX_EVENTS} events per request`);
+      }
+      const result = await intake(producer, endpoint, req.apiKey as KeyEntry, body.data.events);
+      for (const [type, counts] of result.byType) {
+        if (counts.accepted > 0) metrics.events.inc({ endpoint, type, outcome: 'accepted' }, counts.accepted);
+        if (counts.rejected > 0) metrics.events.inc({ endpoint, type, outcome: 'rejected' }, counts.rejected);
+      }
+      const rejected = body.data.events.length - result.accepted;
+      return reply
+        .code(rejected === 0 ? 200 : 207)
+        .send({ accepted: result.accepted, rejected, errors: result.errors });
+    });
+  }
+
+  // Preflight: a browser asks before POSTing JSON; only allowed Origins get a yes.
+  app.options(endpointPaths.user, (req, reply) => {
+    const origin = req.headers.origin;
+    if (!origin || !keys.browserOrigins().has(origin)) return reply.code(403).send();
+    return reply
+      .code(204)
+      .header('Access-Control-Allow-Origin', origin)
+      .header('Access-Control-Allow-Methods', 'POST')
+      .header('Access-Control-Allow-Headers', 'content-type, x-api-key')
+      .header('Access-Control-Max-Age', String(CORS_MAX_AGE_S))
+      .header('Vary', 'Origin')
+      .send();
+  });
+
+  app.get('/healthz', (_req, reply) => {
+    const report = deps.health();
+    return reply.code(report.ok ? 200 : 503).send(report);
+  });
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
+  );
+  return app;
+}
