@@ -1,17 +1,6 @@
 import { newEventId } from '../../lib/contracts/envelope.js';
 import type { MarketTrade } from '../../lib/contracts/market.js';
-
-/** Deterministic pseudo-random numbers (mulberry32): the same seed gives the same tape. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { mulberry32 } from '../../lib/random.js';
 
 const START_PRICES: Record<string, number> = { BTCUSDT: 97_000, ETHUSDT: 3_400, SOLUSDT: 180, XRPUSDT: 2.3 };
 
@@ -23,7 +12,7 @@ const START_PRICES: Record<string, number> = { BTCUSDT: 97_000, ETHUSDT: 3_400, 
 export function createTradeGenerator(options: { venue?: string; symbols?: string[]; seed?: number } = {}) {
   const venue = options.venue ?? 'sample';
   const symbols = options.symbols ?? Object.keys(START_PRICES);
-  const next = random(options.seed ?? 42);
+  const next = mulberry32(options.seed ?? 42);
   const prices = new Map(symbols.map((s) => [s, START_PRICES[s] ?? 100]));
   let tradeId = 0;
 

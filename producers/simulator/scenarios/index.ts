@@ -1,0 +1,16 @@
+import type { ScenarioName } from '../../../lib/contracts/simulation.js';
+import { accountTakeover } from './account-takeover.js';
+import { negativeBuzz } from './negative-buzz.js';
+import { pumpAndDump } from './pump-and-dump.js';
+import type { Scenario } from './scenario.js';
+import { spoofing } from './spoofing.js';
+import { washTrading } from './wash-trading.js';
+
+/** Every scenario by name: a new one is one module and one entry here (and in the contract's list). */
+export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
+  'account-takeover': accountTakeover,
+  'wash-trading': washTrading,
+  spoofing,
+  'pump-and-dump': pumpAndDump,
+  'negative-buzz': negativeBuzz,
+};

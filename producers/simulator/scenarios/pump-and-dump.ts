@@ -1,0 +1,99 @@
+import { bpsOf, priceOf } from '../markets.js';
+import { simulatedMention } from '../mentions.js';
+import type { Scenario } from './scenario.js';
+
+/**
+ * Pump and dump on a small token: organisers accumulate quietly, a burst of positive
+ * mentions and buying from many accounts lifts the price, then the organisers sell
+ * everything into the bids.
+ */
+export const pumpAndDump: Scenario = {
+  name: 'pump-and-dump',
+  description: 'organisers accumulate, a burst of positive mentions and buys lifts the price, then they dump',
+  start(h) {
+    const markets = [...h.exchange.markets.values()];
+    const market = h.rng.pick(markets.filter((m) => m.symbol === 'DOGEUSDT' || m.symbol === 'PEPEUSDT'));
+    const organisers = [h.rng.pick(h.customers), h.rng.pick(h.customers)];
+    const crowd = Array.from({ length: h.rng.int(8, 15) }, () => h.rng.pick(h.customers));
+    const mentions = h.rng.int(25, 40);
+    const buys = h.rng.int(20, 30);
+    const details: Record<string, unknown> = {
+      symbol: market.symbol,
+      organisers: organisers.map((a) => a.id),
+      positive_mentions: mentions,
+      crowd_buys: buys,
+    };
+    h.label('token', market.token, details);
+    const book = () => h.exchange.book(market.symbol);
+    let held = 0;
+    // Accumulation: quiet marketable buys at the touch.
+    for (let i = 0; i < 8; i += 1) {
+      h.at(i * 1_200, (t) => {
+        if (i === 0) details.price_start = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+        const placed = h.exchange.place(
+          t,
+          organisers[i % 2]?.id as string,
+          market.symbol,
+          'buy',
+          book().bestAsk(),
+          market.typicalLots * 5,
+          'ioc',
+        );
+        held += placed.filledLots;
+        return placed.events;
+      });
+    }
+    // The pump: mentions and crowd buys sweeping a few ticks through the ask.
+    for (let i = 0; i < mentions; i += 1) {
+      h.at(10_000 + Math.floor((i * 40_000) / mentions), (t) => [
+        simulatedMention(h.exchange, h.rng, t, market.token, 'positive'),
+      ]);
+    }
+    for (let i = 0; i < buys; i += 1) {
+      h.at(12_000 + Math.floor((i * 38_000) / buys), (t) => {
+        const ask = book().bestAsk();
+        // 30 to 100 bps through the ask: eager buyers sweeping levels, lifting the price.
+        if (ask === undefined) return [];
+        const limit = ask + bpsOf(ask, h.rng.int(30, 100));
+        // Most of what is offered up to the limit: each buy lifts the ask, makers re-quote higher.
+        const offered = book()
+          .depth('sell')
+          .filter(([p]) => p <= limit)
+          .reduce((s, [, q]) => s + q, 0);
+        const lots = Math.round(offered * (0.6 + 0.4 * h.rng.next())) + market.typicalLots;
+        const events = h.exchange.place(
+          t,
+          h.rng.pick(crowd).id,
+          market.symbol,
+          'buy',
+          limit,
+          lots,
+          'ioc',
+        ).events;
+        const last = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+        details.price_peak = Math.max(last, Number(details.price_peak ?? 0));
+        return events;
+      });
+    }
+    // The dump: organisers sell what they hold in a few large orders up to 3% through the bid.
+    for (let i = 0; i < 4; i += 1) {
+      h.at(55_000 + i * 3_000, (t) => {
+        // What they hold, and then some (borrowed or pre-positioned): the dump must outweigh the bids.
+        const lots = Math.round(held / 4) + market.typicalLots * 10;
+        const bid = book().bestBid();
+        const limit = bid === undefined ? undefined : Math.max(1, bid - bpsOf(bid, 300));
+        const events = h.exchange.place(
+          t,
+          organisers[i % 2]?.id as string,
+          market.symbol,
+          'sell',
+          limit,
+          lots,
+          'ioc',
+        ).events;
+        details.price_end = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+        return events;
+      });
+    }
+  },
+};

@@ -1,0 +1,28 @@
+import type { ScenarioName, SimLabel } from '../../../lib/contracts/simulation.js';
+import type { Rng } from '../../../lib/random.js';
+import type { Account } from '../accounts.js';
+import type { SimEvent, SimExchange } from '../exchange.js';
+
+/**
+ * What a scenario may do: schedule steps on the simulation clock (each step's events
+ * are counted as the scenario's), and say which entity its label is about.
+ */
+export interface ScenarioHandle {
+  readonly exchange: SimExchange;
+  /** The scenario's own stream: adding a scenario does not change the background's draws. */
+  readonly rng: Rng;
+  readonly customers: readonly Account[];
+  /** Runs `step` `delayMs` after the scenario started (or after `from`, when given). */
+  at(delayMs: number, step: (time: number) => SimEvent[], from?: number): void;
+  /** Negative mentions of `token` the simulation produced with time in [from, to). */
+  negativeMentions(token: string, from: number, to: number): number;
+  /** The label's entity and the parameters worth knowing when a detection is judged. */
+  label(entityKind: SimLabel['entity_kind'], entity: string, details: Record<string, unknown>): void;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  /** A sentence for docs and --help. */
+  description: string;
+  start(handle: ScenarioHandle, time: number): void;
+}

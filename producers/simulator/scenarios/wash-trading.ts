@@ -1,0 +1,57 @@
+import { customerIp, newDevice } from '../accounts.js';
+import type { SimEvent } from '../exchange.js';
+import type { Scenario } from './scenario.js';
+
+/**
+ * Wash trading: one account, or two accounts logged in from one IP and device, trading
+ * with each other inside the spread so only they match. Volume without risk.
+ */
+export const washTrading: Scenario = {
+  name: 'wash-trading',
+  description: 'one account, or two sharing an IP and device, trading against itself inside the spread',
+  start(h) {
+    const ring = h.rng.chance(0.5);
+    const first = h.rng.pick(h.customers);
+    const second = ring ? h.rng.pick(h.customers.filter((a) => a.id !== first.id)) : first;
+    const market = h.rng.pick([...h.exchange.markets.values()]);
+    const rounds = h.rng.int(8, 14);
+    const details: Record<string, unknown> = {
+      variant: ring ? 'shared-ip-device' : 'self-match',
+      symbol: market.symbol,
+      accounts: [first.id, second.id],
+      rounds,
+      trades: 0,
+    };
+    h.label('account', first.id, details);
+    let start = 0;
+    if (ring) {
+      const ip = customerIp(h.rng);
+      const device = newDevice(h.rng);
+      Object.assign(details, { shared_ip: ip, shared_device: device });
+      h.at(0, (t) => [
+        h.exchange.login(t, first, ip, device, 'success'),
+        h.exchange.login(t, second, ip, device, 'success'),
+      ]);
+      start = 2_000;
+    }
+    const round = (i: number, tries: number, at: number) =>
+      h.at(at, (t): SimEvent[] => {
+        const book = h.exchange.book(market.symbol);
+        const bid = book.bestBid() ?? 0;
+        const ask = book.bestAsk() ?? bid + 3;
+        if (ask - bid < 2) {
+          // No price strictly inside the spread: anyone else's order could match. Wait a little.
+          if (tries < 20) round(i, tries + 1, at + 400);
+          return [];
+        }
+        const price = bid + 1 + h.rng.int(0, ask - bid - 2);
+        const [seller, buyer] = i % 2 === 0 ? [first, second] : [second, first];
+        const lots = Math.max(1, Math.round(market.typicalLots * h.rng.int(1, 3)));
+        const sell = h.exchange.place(t, seller.id, market.symbol, 'sell', price, lots);
+        const buy = h.exchange.place(t, buyer.id, market.symbol, 'buy', price, lots, 'ioc');
+        details.trades = (details.trades as number) + 1;
+        return [...sell.events, ...buy.events];
+      });
+    for (let i = 0; i < rounds; i += 1) round(i, 0, start + i * h.rng.int(1_000, 2_000));
+  },
+};
