@@ -1,4 +1,8 @@
+import { engineTopics } from './engine.js';
 import { marketTopics } from './market.js';
+import { simulationTopics } from './simulation.js';
+import { socialTopics } from './social.js';
+import { userTopics } from './user.js';
 
 export { deadLetterTopicName, type TopicSpec, topicName } from './topic-spec.js';
 
@@ -8,6 +12,10 @@ export { deadLetterTopicName, type TopicSpec, topicName } from './topic-spec.js'
  */
 export const topics = {
   ...marketTopics,
+  ...engineTopics,
+  ...userTopics,
+  ...socialTopics,
+  ...simulationTopics,
 } as const;
 
 export type TopicKey = keyof typeof topics;

@@ -42,14 +42,12 @@ export async function startOpsServer(options: {
           },
           (err: unknown) => {
             options.log.warn({ err }, 'health check failed');
-            res
-              .writeHead(503, { 'Content-Type': 'application/json' })
-              .end(
-                JSON.stringify({
-                  ok: false,
-                  details: { error: err instanceof Error ? err.message : String(err) },
-                }),
-              );
+            res.writeHead(503, { 'Content-Type': 'application/json' }).end(
+              JSON.stringify({
+                ok: false,
+                details: { error: err instanceof Error ? err.message : String(err) },
+              }),
+            );
           },
         );
       return;
