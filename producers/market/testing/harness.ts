@@ -34,10 +34,18 @@ export async function startFeedUnderTest(options: {
   wsUrl: string;
   restUrl: string;
   rails?: Partial<RailsSettings>;
+  /** The bounded buffer's size in events (default 10,000). */
+  capacity?: number;
 }): Promise<FeedUnderTest> {
   const producer = await EventProducer.connect(options.kafka, options.config, options.log);
   const metrics = new MarketMetrics(createMetricsRegistry(`market-test-${options.venue.id}`));
-  const sink = new KafkaSink({ producer, capacity: 10_000, batchMax: 2_000, metrics, log: options.log });
+  const sink = new KafkaSink({
+    producer,
+    capacity: options.capacity ?? 10_000,
+    batchMax: 2_000,
+    metrics,
+    log: options.log,
+  });
   const feed = new VenueFeed({
     venue: options.venue,
     symbols: options.symbols,
