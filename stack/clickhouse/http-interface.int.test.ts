@@ -91,6 +91,14 @@ describe('ClickHouse HTTP interface over the embedded engine', () => {
     expect(res.headers.get('x-clickhouse-exception-code')).toBe('456');
   });
 
+  it('runs the engine with schedule pools large enough for a Kafka table per topic', async () => {
+    const res = await post(
+      { default_format: 'JSONEachRow' },
+      "SELECT value FROM system.server_settings WHERE name = 'background_schedule_pool_size'",
+    );
+    expect(await res.json()).toEqual({ value: '32' });
+  });
+
   it('refuses a wrong password with AUTHENTICATION_FAILED', async () => {
     const res = await fetch(`${url}/?query=SELECT+1`, {
       headers: { Authorization: `Basic ${Buffer.from('default:nope').toString('base64')}` },
