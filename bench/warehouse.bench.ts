@@ -1,0 +1,357 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CompressionTypes } from 'kafkajs';
+import { cookbookQueries } from '../clickhouse/cookbook.js';
+import { type ClickHouseClient, createClickHouse, queryNumber, queryRows } from '../lib/clickhouse/client.js';
+import { splitStatements } from '../lib/clickhouse/sql-statements.js';
+import { type Config, loadConfig } from '../lib/config/config.js';
+import { engineTopics } from '../lib/contracts/engine.js';
+import { marketTopics } from '../lib/contracts/market.js';
+import { socialTopics } from '../lib/contracts/social.js';
+import { userTopics } from '../lib/contracts/user.js';
+import { createKafka } from '../lib/kafka/client.js';
+import { createLogger } from '../lib/log.js';
+import { waitFor } from '../lib/time.js';
+import { startLocalStack } from '../stack/local-stack.js';
+import { preparePipeline } from '../stack/pipeline.js';
+import { waitForConsumers } from '../test/kafka-readiness.js';
+import { type WarehouseDataset, warehouseDataset } from '../test/warehouse-data.js';
+import { machineInfo, machineLine } from './machine.js';
+
+/**
+ * The warehouse, each figure beside its baseline from the same run:
+ *  a. Kafka engine ingest into every fact and rollup (rows/s), against a direct
+ *     `INSERT … FORMAT JSONEachRow` of the same rows into the same chain (the `_parsed`
+ *     tables, so facts, dead-letter routing, pipeline counts and rollups all run);
+ *  b. storage bytes per million trades, market_trades with its codecs against the same
+ *     table with ClickHouse's default compression (LZ4) on every column;
+ *  c. p50/p95 of every cookbook query over WAREHOUSE_BENCH_TRADES generated trades
+ *     (default 10 million) and the other facts in proportion, rollups refreshed.
+ * Uses KAFKA_BROKERS/CLICKHOUSE_URL when both are set, else starts the embedded stack.
+ */
+const TRADES = Number(process.env.WAREHOUSE_BENCH_TRADES ?? 10_000_000);
+const INGEST_COPIES = Number(process.env.WAREHOUSE_BENCH_INGEST_COPIES ?? 120);
+const QUERY_RUNS = Number(process.env.WAREHOUSE_BENCH_QUERY_RUNS ?? 7);
+const REFRESH_VIEWS = ['market_1m_refresh', 'user_risk_daily_refresh', 'token_risk_5m_refresh'];
+const here = dirname(fileURLToPath(import.meta.url));
+const log = createLogger('bench', { destination: 2, level: 'warn' });
+const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
+const perSecond = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
+
+const dir =
+  process.env.CLICKHOUSE_URL && process.env.KAFKA_BROKERS ? undefined : mkdtempSync(join(tmpdir(), 'tw-wh-'));
+const stack = dir ? await startLocalStack({ dir, log }) : undefined;
+const env = { ...process.env, ...stack?.env };
+const run = Date.now().toString(36);
+const configFor = (name: string): Config =>
+  loadConfig({
+    ...env,
+    CLICKHOUSE_DATABASE: `bench_${name}_${run}`,
+    KAFKA_TOPIC_PREFIX: `bench-${name}-${run}.`,
+  });
+const clientFor = (config: Config) => createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
+
+async function refreshRollups(clickhouse: ClickHouseClient): Promise<void> {
+  for (const view of REFRESH_VIEWS) {
+    await clickhouse.command({ query: `SYSTEM REFRESH VIEW ${view}` });
+    await clickhouse.command({ query: `SYSTEM WAIT VIEW ${view}` });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// a. Kafka engine ingest vs direct insert
+// ---------------------------------------------------------------------------------------
+type Batch = {
+  name: string;
+  key: (event: never) => string;
+  table: string;
+  events: Record<string, unknown>[];
+};
+
+function ingestBatches(): Batch[] {
+  const sets = Array.from({ length: INGEST_COPIES }, (_, i) => warehouseDataset(1_000 + i));
+  const all = (field: keyof WarehouseDataset) =>
+    sets.flatMap((s) => s[field] as unknown as Record<string, unknown>[]);
+  const batch = (
+    spec: { name: string; key: (event: never) => string },
+    table: string,
+    field: keyof WarehouseDataset,
+  ) => ({
+    name: spec.name,
+    key: spec.key,
+    table,
+    events: all(field),
+  });
+  return [
+    batch(marketTopics.marketTrades, 'market_trades', 'trades'),
+    batch(marketTopics.marketBookL1, 'market_book_l1', 'books'),
+    batch(engineTopics.engineOrders, 'engine_orders', 'orders'),
+    batch(engineTopics.engineExecutions, 'engine_executions', 'executions'),
+    batch(userTopics.userLogins, 'user_logins', 'logins'),
+    batch(userTopics.userFunds, 'user_funds', 'funds'),
+    batch(socialTopics.socialMentions, 'social_mentions', 'mentions'),
+  ];
+}
+
+async function benchIngest() {
+  const batches = ingestBatches();
+  const rows = batches.reduce((n, b) => n + b.events.length, 0);
+  progress(`ingest: ${rows.toLocaleString('en')} events over ${batches.length} topics`);
+
+  // Kafka path. A new consumer group starts at the end of a topic (librdkafka's default
+  // auto.offset.reset), so each Kafka table first dead-letters a probe (its position is then
+  // committed); then its parse view is detached (a Kafka table without views reads nothing),
+  // the topics are filled, and the clock runs from re-attaching the views until every row is
+  // counted in pipeline_events_1m and the rollups are refreshed.
+  const viaKafka = configFor('kafka');
+  await preparePipeline(viaKafka, log);
+  const kafkaClient = clientFor(viaKafka);
+  const kafka = createKafka(viaKafka, log);
+  const topicOf = (b: Batch) => `${viaKafka.KAFKA_TOPIC_PREFIX}${b.name}`;
+  await waitForConsumers(kafka, kafkaClient, batches.map(topicOf));
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  await producer.connect();
+  const send = async (b: Batch, events: Record<string, unknown>[]) => {
+    for (let i = 0; i < events.length; i += 5_000) {
+      await producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        topicMessages: [
+          {
+            topic: topicOf(b),
+            messages: events
+              .slice(i, i + 5_000)
+              .map((e) => ({ key: b.key(e as never), value: JSON.stringify(e) })),
+          },
+        ],
+      });
+    }
+  };
+  const counted = (b: Batch, n: number) =>
+    waitFor(
+      `${b.name} ingested`,
+      async () => {
+        const seen = await queryNumber(
+          kafkaClient,
+          `SELECT sum(events) FROM pipeline_events_1m WHERE topic = '${topicOf(b)}'`,
+        );
+        return seen >= n ? seen : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 250 },
+    );
+  for (const b of batches) await kafkaClient.command({ query: `DETACH TABLE ${b.table}_parse_mv` });
+  progress('ingest: consumers at a committed offset and paused; filling the topics');
+  for (const b of batches) await send(b, b.events);
+  await producer.disconnect();
+  const kafkaStarted = performance.now();
+  for (const b of batches) await kafkaClient.command({ query: `ATTACH TABLE ${b.table}_parse_mv` });
+  for (const b of batches) await counted(b, b.events.length);
+  const kafkaFactsMs = performance.now() - kafkaStarted;
+  progress(`ingest: Kafka path wrote every fact in ${Math.round(kafkaFactsMs)} ms; refreshing rollups`);
+  await refreshRollups(kafkaClient);
+  const kafkaMs = performance.now() - kafkaStarted;
+
+  // Direct path: the same rows into the same chain, minus Kafka and the contract checks.
+  const direct = configFor('direct');
+  await preparePipeline(direct, log);
+  const directClient = clientFor(direct);
+  progress('ingest: direct INSERT … FORMAT JSONEachRow of the same rows');
+  const directStarted = performance.now();
+  for (const b of batches) {
+    for (let i = 0; i < b.events.length; i += 50_000) {
+      await directClient.insert({
+        table: `${b.table}_parsed`,
+        values: b.events.slice(i, i + 50_000),
+        format: 'JSONEachRow',
+        // As the Kafka tables do (input_format_skip_unknown_fields = 1).
+        clickhouse_settings: { input_format_skip_unknown_fields: 1 },
+      });
+    }
+  }
+  const directFactsMs = performance.now() - directStarted;
+  await refreshRollups(directClient);
+  const directMs = performance.now() - directStarted;
+
+  const check = await queryNumber(kafkaClient, 'SELECT count() FROM market_1m FINAL');
+  const checkDirect = await queryNumber(directClient, 'SELECT count() FROM market_1m FINAL');
+  for (const [client, config] of [
+    [kafkaClient, viaKafka],
+    [directClient, direct],
+  ] as const) {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${config.CLICKHOUSE_DATABASE} SYNC` });
+    await client.close();
+  }
+  return {
+    rows,
+    kafka: { factsMs: kafkaFactsMs, totalMs: kafkaMs, rowsPerSecond: perSecond(rows, kafkaMs) },
+    direct: { factsMs: directFactsMs, totalMs: directMs, rowsPerSecond: perSecond(rows, directMs) },
+    market1mRows: { kafka: check, direct: checkDirect },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// b. Storage per million trades, codecs vs none; c. cookbook latency over TRADES trades
+// ---------------------------------------------------------------------------------------
+function dataSql(trades: number): string[] {
+  const end = Date.now() - 60_000;
+  // Half a day back, so today's and the last hour's questions both see data.
+  const span = Math.min(12 * 3_600_000, end - Math.floor(end / 86_400_000) * 86_400_000 - 60_000);
+  const values: Record<string, string> = {
+    TRADES: String(trades),
+    SPAN_MS: String(Math.max(span, 3_600_000)),
+    END_MS: String(end),
+  };
+  const sql = readFileSync(join(here, 'warehouse-data.sql'), 'utf8').replace(
+    /\$\{([A-Z_]+)\}/g,
+    (_, name: string) => values[name] as string,
+  );
+  return splitStatements(sql);
+}
+
+async function partBytes(clickhouse: ClickHouseClient, table: string) {
+  const [row] = await queryRows<{ rows: string; compressed: string; uncompressed: string }>(
+    clickhouse,
+    `SELECT sum(rows) AS rows, sum(data_compressed_bytes) AS compressed, sum(data_uncompressed_bytes) AS uncompressed
+     FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active`,
+    { table },
+  );
+  return {
+    rows: Number(row?.rows),
+    compressed: Number(row?.compressed),
+    uncompressed: Number(row?.uncompressed),
+  };
+}
+
+async function benchStorage(clickhouse: ClickHouseClient) {
+  progress('storage: 1,000,000 trades with and without codecs');
+  const [trades] = dataSql(1_000_000);
+  await clickhouse.command({ query: 'CREATE TABLE trades_codecs AS market_trades' });
+  const columns = await queryRows<{ name: string; type: string }>(
+    clickhouse,
+    `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'market_trades' ORDER BY position`,
+  );
+  // The same columns, engine and keys; no CODEC clause: the server default (LZ4) everywhere.
+  await clickhouse.command({
+    query: `CREATE TABLE trades_plain (${columns.map((c) => `${c.name} ${c.type}`).join(', ')})
+            ENGINE = ReplacingMergeTree(ingested_at) PARTITION BY toYYYYMMDD(occurred_at)
+            ORDER BY (venue, symbol, occurred_at, event_id)`,
+  });
+  await clickhouse.command({
+    query: (trades as string).replace('INSERT INTO market_trades', 'INSERT INTO trades_codecs'),
+  });
+  await clickhouse.command({ query: 'INSERT INTO trades_plain SELECT * FROM trades_codecs' });
+  for (const table of ['trades_codecs', 'trades_plain']) {
+    await clickhouse.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+  }
+  const withCodecs = await partBytes(clickhouse, 'trades_codecs');
+  const withoutCodecs = await partBytes(clickhouse, 'trades_plain');
+  const perColumn = await queryRows<{ column: string; codecs: string; plain: string }>(
+    clickhouse,
+    `SELECT column, sumIf(column_data_compressed_bytes, table = 'trades_codecs') AS codecs,
+            sumIf(column_data_compressed_bytes, table = 'trades_plain') AS plain
+     FROM system.parts_columns WHERE database = currentDatabase() AND active
+       AND table IN ('trades_codecs', 'trades_plain')
+     GROUP BY column ORDER BY plain DESC`,
+  );
+  await clickhouse.command({ query: 'DROP TABLE trades_codecs SYNC' });
+  await clickhouse.command({ query: 'DROP TABLE trades_plain SYNC' });
+  const perMillion = (b: { rows: number; compressed: number }) =>
+    Math.round((b.compressed / b.rows) * 1_000_000);
+  return {
+    withCodecs: { ...withCodecs, bytesPerMillion: perMillion(withCodecs) },
+    withoutCodecs: { ...withoutCodecs, bytesPerMillion: perMillion(withoutCodecs) },
+    perColumn: perColumn.map((c) => ({ column: c.column, codecs: Number(c.codecs), plain: Number(c.plain) })),
+  };
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+
+async function benchQueries(clickhouse: ClickHouseClient) {
+  const generateStarted = performance.now();
+  for (const [i, statement] of dataSql(TRADES).entries()) {
+    const target = /INSERT INTO (\w+)/.exec(statement)?.[1];
+    progress(`queries: generating ${target} (${i + 1}/7)`);
+    await clickhouse.command({ query: statement });
+  }
+  const generateMs = performance.now() - generateStarted;
+  const trades = await queryNumber(clickhouse, 'SELECT count() FROM market_trades');
+  progress(
+    `queries: ${trades.toLocaleString('en')} trades in ${Math.round(generateMs)} ms; refreshing rollups`,
+  );
+  const refreshStarted = performance.now();
+  for (const view of REFRESH_VIEWS) await clickhouse.command({ query: `SYSTEM START VIEW ${view}` });
+  await refreshRollups(clickhouse);
+  const refreshMs = performance.now() - refreshStarted;
+
+  const queries = cookbookQueries();
+  const perQuery: { id: string; rows: number; p50Ms: number; p95Ms: number }[] = [];
+  const all: number[] = [];
+  for (const [id, sql] of queries) {
+    const times: number[] = [];
+    let rows = 0;
+    for (let k = 0; k < QUERY_RUNS; k += 1) {
+      const started = performance.now();
+      rows = (await queryRows(clickhouse, sql)).length;
+      times.push(performance.now() - started);
+    }
+    // The first run warms caches (marks, uncompressed blocks); the rest are what a user sees.
+    const warm = times.slice(1).sort((a, b) => a - b);
+    all.push(...warm);
+    perQuery.push({ id, rows, p50Ms: quantile(warm, 0.5), p95Ms: quantile(warm, 0.95) });
+    progress(`queries: ${id} p50 ${Math.round(quantile(warm, 0.5))} ms, ${rows} rows`);
+  }
+  all.sort((a, b) => a - b);
+  return {
+    trades,
+    generateMs,
+    rollupBackfillMs: refreshMs,
+    perQuery,
+    p50Ms: quantile(all, 0.5),
+    p95Ms: quantile(all, 0.95),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+try {
+  process.stdout.write(`${machineLine()}\n`);
+  const ingest = await benchIngest();
+  const queriesConfig = configFor('queries');
+  await preparePipeline(queriesConfig, log);
+  const clickhouse = clientFor(queriesConfig);
+  // Paused while the data is generated (they would recompute it piecemeal), started again
+  // for the backfill that is timed.
+  for (const view of REFRESH_VIEWS) await clickhouse.command({ query: `SYSTEM STOP VIEW ${view}` });
+  const storage = await benchStorage(clickhouse);
+  const queries = await benchQueries(clickhouse);
+  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${queriesConfig.CLICKHOUSE_DATABASE} SYNC` });
+  await clickhouse.close();
+
+  const fmt = (n: number) => Math.round(n).toLocaleString('en');
+  const lines = [
+    `a. ingest, ${fmt(ingest.rows)} events over 7 topics into facts + rollups`,
+    `   Kafka engine path      ${fmt(ingest.kafka.rowsPerSecond)} rows/s  (facts in ${fmt(ingest.kafka.factsMs)} ms, + rollups ${fmt(ingest.kafka.totalMs)} ms)`,
+    `   direct JSONEachRow     ${fmt(ingest.direct.rowsPerSecond)} rows/s  (facts in ${fmt(ingest.direct.factsMs)} ms, + rollups ${fmt(ingest.direct.totalMs)} ms)`,
+    `   ratio Kafka / direct   ${(ingest.kafka.rowsPerSecond / ingest.direct.rowsPerSecond).toFixed(2)}x`,
+    'b. market_trades storage per million trades (compressed bytes in active parts)',
+    `   with codecs            ${fmt(storage.withCodecs.bytesPerMillion)} B`,
+    `   default LZ4 only       ${fmt(storage.withoutCodecs.bytesPerMillion)} B  (codecs: ${(storage.withCodecs.bytesPerMillion / storage.withoutCodecs.bytesPerMillion).toFixed(2)}x the size)`,
+    `c. ${queries.perQuery.length} cookbook queries over ${fmt(queries.trades)} trades, ${QUERY_RUNS - 1} warm runs each`,
+    `   generation ${fmt(queries.generateMs)} ms, rollup backfill ${fmt(queries.rollupBackfillMs)} ms`,
+    `   all queries            p50 ${fmt(queries.p50Ms)} ms, p95 ${fmt(queries.p95Ms)} ms`,
+    ...queries.perQuery.map(
+      (q) => `   ${q.id.padEnd(34)} p50 ${fmt(q.p50Ms).padStart(6)} ms  p95 ${fmt(q.p95Ms).padStart(6)} ms`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const results = join(here, 'results');
+  mkdirSync(results, { recursive: true });
+  const file = join(results, `warehouse-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ machine: machineInfo(), ingest, storage, queries }, null, 2));
+  process.stdout.write(`results: ${file}\n`);
+} finally {
+  await stack?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
