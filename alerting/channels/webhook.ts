@@ -1,0 +1,90 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { describeFetchError, retryAfterMs } from './text.js';
+import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
+
+/**
+ * A generic JSON webhook, signed: `X-Tradewatch-Signature: sha256=<hex HMAC-SHA256 of
+ * "<timestamp>.<body>" with the shared secret>` and `X-Tradewatch-Timestamp` (epoch s), so
+ * a receiver can reject forgeries and replays. `Idempotency-Key` is the message id, and the
+ * body lists each alert's delivery id: a receiver that remembers them drops a redelivery.
+ */
+export const webhookSchema = z.object({
+  type: z.literal('webhook'),
+  url: z.url({ protocol: /^https?$/ }),
+  secret: z.string().min(16, 'at least 16 characters'),
+  timeout_ms: z.number().int().min(100).default(5_000),
+});
+
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export function webhookBody(n: Notification): object {
+  return {
+    message_id: n.messageId,
+    kind: n.kind,
+    dashboard_url: n.dashboardUrl,
+    alerts: n.alerts.map((a, i) => {
+      let evidence: unknown = a.evidence;
+      try {
+        evidence = JSON.parse(a.evidence);
+      } catch {
+        // Kept as text.
+      }
+      return { ...a, evidence, delivery_id: n.deliveryIds[i] };
+    }),
+  };
+}
+
+function create(config: z.infer<typeof webhookSchema>): Transport {
+  const render = (n: Notification) => {
+    const body = JSON.stringify(webhookBody(n));
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': n.messageId,
+        'x-tradewatch-timestamp': timestamp,
+        'x-tradewatch-signature': signWebhook(config.secret, timestamp, body),
+      },
+    };
+  };
+  return {
+    type: 'webhook',
+    render,
+    async send(n, signal): Promise<SendResult> {
+      const { body, headers } = render(n);
+      let res: Response;
+      try {
+        res = await fetch(config.url, {
+          method: 'POST',
+          body,
+          headers,
+          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeout_ms)]),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+      } catch (err) {
+        return { ok: false, status: 0, retriable: true, error: describeFetchError(err) };
+      }
+      if (res.ok) return { ok: true, status: res.status };
+      if (res.status === 429)
+        return {
+          ok: false,
+          status: 429,
+          retriable: true,
+          retryAfterMs: retryAfterMs(res.headers.get('retry-after')) ?? 1000,
+          error: 'rate limited',
+        };
+      return {
+        ok: false,
+        status: res.status,
+        retriable: res.status >= 500 || res.status === 408,
+        error: `webhook ${res.status}`,
+      };
+    },
+  };
+}
+
+export const webhookChannel: ChannelSpec<typeof webhookSchema> = { schema: webhookSchema, create };

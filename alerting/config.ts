@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ErrorCode, messageOf, TradewatchError } from '../lib/errors.js';
+import { channelTypes } from './channels/index.js';
+import { severities } from './rules/rule-file.js';
+
+/**
+ * The notifier's settings: environment variables for the service, and one JSON routing file
+ * (channels, routes, inhibitions, rule thresholds). Both are validated once at start-up;
+ * errors name the key, the value and what was expected.
+ */
+export const notifierDefaults = {
+  ALERTING_CONFIG_FILE: 'alerting/alerting.example.json',
+  NOTIFIER_POLL_INTERVAL_MS: 500,
+  NOTIFIER_OPS_PORT: 9470,
+  NOTIFIER_DRY_RUN: 'false',
+  /** Alerts detected longer ago than this are no longer picked up for a first notification. */
+  NOTIFIER_LOOKBACK_HOURS: 24,
+  /** Re-install the rule views at start-up (idempotent; off when another process owns them). */
+  NOTIFIER_INSTALL_RULES: 'true',
+} as const;
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const notifierEnvSchema = z.object({
+  ALERTING_CONFIG_FILE: z.string().min(1).default(notifierDefaults.ALERTING_CONFIG_FILE),
+  NOTIFIER_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(notifierDefaults.NOTIFIER_POLL_INTERVAL_MS),
+  NOTIFIER_OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(notifierDefaults.NOTIFIER_OPS_PORT),
+  NOTIFIER_DRY_RUN: bool.default(false),
+  NOTIFIER_LOOKBACK_HOURS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(notifierDefaults.NOTIFIER_LOOKBACK_HOURS),
+  NOTIFIER_INSTALL_RULES: bool.default(true),
+});
+export type NotifierEnv = Readonly<z.infer<typeof notifierEnvSchema>>;
+
+const channel = z
+  .object({ type: z.enum(Object.keys(channelTypes) as [string, ...string[]]) })
+  .passthrough()
+  .superRefine((value, ctx) => {
+    const spec = channelTypes[value.type as keyof typeof channelTypes];
+    const parsed = spec.schema.safeParse(value);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path });
+  });
+
+const route = z.object({
+  /** Empty or absent: every rule. */
+  rules: z.array(z.string()).default([]),
+  entity_types: z.array(z.string()).default([]),
+  min_severity: z.enum(severities).default('info'),
+  channels: z.array(z.string()).min(1),
+  /** Hold a new alert this long so a burst of the same rule goes out as one message. */
+  group_wait_ms: z.number().int().min(0).max(600_000).default(0),
+  group_max_alerts: z.number().int().min(1).max(20).default(10),
+  /** Remind about an alert still firing and unacknowledged this often; 0: never. */
+  repeat_interval_s: z
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 3600),
+  send_resolved: z.boolean().default(true),
+});
+
+export const routingSchema = z.object({
+  grafana_url: z.url().default('http://127.0.0.1:3000/d/tradewatch-alerts'),
+  channels: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), channel),
+  routes: z.array(route).min(1),
+  inhibit: z
+    .array(
+      z.object({
+        source_rules: z.array(z.string()).min(1),
+        target_rules: z.array(z.string()).min(1),
+        /** Source and target must agree on this to inhibit (market rules carry the venue). */
+        equal: z.enum(['venue', 'entity']).default('venue'),
+      }),
+    )
+    .default([]),
+  retry: z
+    .object({
+      base_ms: z.number().int().min(10).default(500),
+      max_ms: z.number().int().min(100).default(60_000),
+    })
+    .default({ base_ms: 500, max_ms: 60_000 }),
+  rules: z
+    .record(
+      z.string(),
+      z.object({
+        enabled: z.boolean().optional(),
+        refresh_s: z.number().int().min(1).optional(),
+        severity: z.enum(severities).optional(),
+        thresholds: z.record(z.string(), z.number()).optional(),
+      }),
+    )
+    .default({}),
+});
+export type Routing = z.infer<typeof routingSchema>;
+export type Route = Routing['routes'][number];
+
+function problems(error: z.ZodError, values: unknown): string {
+  return error.issues
+    .map((issue) => {
+      const at = issue.path.join('.');
+      let given: unknown = values;
+      for (const key of issue.path)
+        given = (given as Record<PropertyKey, unknown> | undefined)?.[key as string];
+      return `${at || '(root)'}=${JSON.stringify(given) ?? 'undefined'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export function loadNotifierEnv(env: Record<string, string | undefined> = process.env): NotifierEnv {
+  const known = Object.fromEntries(
+    Object.keys(notifierEnvSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const parsed = notifierEnvSchema.safeParse(known);
+  if (!parsed.success)
+    throw new TradewatchError(
+      ErrorCode.CONFIG_INVALID,
+      `invalid configuration: ${problems(parsed.error, known)}`,
+    );
+  return Object.freeze(parsed.data);
+}
+
+/** `${NAME}` in a string value is replaced by the environment variable: secrets stay out of the file. */
+function expandEnv(value: unknown, env: Record<string, string | undefined>, path: string): unknown {
+  if (typeof value === 'string')
+    return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined)
+        throw new TradewatchError(
+          ErrorCode.CONFIG_INVALID,
+          `${path}: environment variable ${name} is not set`,
+        );
+      return v;
+    });
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}.${i}`));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k)]),
+    );
+  return value;
+}
+
+export function parseRouting(raw: unknown, env: Record<string, string | undefined> = process.env): Routing {
+  const expanded = expandEnv(raw, env, '');
+  const parsed = routingSchema.safeParse(expanded);
+  if (!parsed.success)
+    throw new TradewatchError(
+      ErrorCode.CONFIG_INVALID,
+      `invalid alerting config: ${problems(parsed.error, expanded)}`,
+    );
+  const routing = parsed.data;
+  routing.routes.forEach((r, i) => {
+    for (const name of r.channels)
+      if (!(name in routing.channels))
+        throw new TradewatchError(
+          ErrorCode.CONFIG_INVALID,
+          `routes.${i}.channels: unknown channel "${name}"`,
+        );
+  });
+  return Object.freeze(routing);
+}
+
+export function loadRouting(file: string, env: Record<string, string | undefined> = process.env): Routing {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new TradewatchError(ErrorCode.CONFIG_INVALID, `alerting config ${file}: ${messageOf(err)}`, {
+      cause: err,
+    });
+  }
+  return parseRouting(raw, env);
+}

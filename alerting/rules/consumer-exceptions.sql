@@ -1,0 +1,32 @@
+-- rule: consumer-exceptions
+-- title: Kafka consumer exceptions in ClickHouse ingestion
+-- severity: high
+-- entity: pipeline
+-- episode_gap_s: 600
+-- refresh_s: 10
+-- resolve_after_s: 600
+-- threshold: window_minutes = 5          -- exceptions this recent
+-- threshold: min_exceptions = 5         -- a consumer failing repeatedly, not a start-up rebalance
+-- description: A Kafka engine table of this database logged consumer exceptions
+--   (system.kafka_consumers): broker unreachable, authentication, offsets out of range.
+-- runbook: SELECT table, exceptions.text FROM system.kafka_consumers; check the broker and the
+--   consumer group; ingestion resumes by itself once the cause is gone.
+SELECT
+    concat('kafka:', table) AS entity,
+    CAST([], 'Array(String)') AS related,
+    '' AS venue,
+    toDateTime64(min(t), 3, 'UTC') AS first_seen,
+    toDateTime64(max(t), 3, 'UTC') AS last_seen,
+    toDateTime64(min(t), 3, 'UTC') AS trigger_at,
+    concat(toString(count()), ' consumer exceptions; latest: ', substring(argMax(text, t), 1, 300)) AS summary,
+    concat('{"exceptions":', toJSONString(arraySlice(groupArray(10)(text), 1, 10)), '}') AS evidence
+FROM
+(
+    SELECT table, ex.1 AS t, ex.2 AS text
+    FROM system.kafka_consumers
+    ARRAY JOIN arrayZip(exceptions.time, exceptions.text) AS ex
+    WHERE database = currentDatabase()
+)
+WHERE t >= now() - INTERVAL {{window_minutes}} MINUTE
+GROUP BY table
+HAVING count() >= {{min_exceptions}}

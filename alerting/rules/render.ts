@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { ErrorCode, TradewatchError } from '../../lib/errors.js';
+import type { RuleFile, Severity } from './rule-file.js';
+
+/** What the loader installs for one rule: a refreshable view appending to `alerts`. */
+export interface RenderedRule {
+  rule: RuleFile;
+  viewName: string;
+  severity: Severity;
+  thresholds: Record<string, number>;
+  sql: string;
+  hash: string;
+}
+
+export const viewNameOf = (ruleId: string): string => `alert_rule_${ruleId.replaceAll('-', '_')}`;
+
+const literal = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+
+/**
+ * Substitutes thresholds (numbers only, so nothing but a number reaches the SQL) and wraps
+ * the rule's SELECT so that writes are idempotent:
+ *  - the rule returns one candidate per entity (entity, related, venue, first_seen,
+ *    last_seen, trigger_at, summary, evidence);
+ *  - a candidate whose first_seen falls within episode_gap_s of the entity's latest
+ *    alert (still open) is that alert again: same fingerprint, written only if last_seen
+ *    moved on (a newer version of the row, collapsed by ReplacingMergeTree);
+ *  - otherwise it is a new episode: fingerprint = SHA-256(rule, entity, first_seen), the
+ *    same on every re-evaluation of the same events, whatever the redelivery or restart.
+ */
+export function renderRule(
+  rule: RuleFile,
+  options: { refreshSeconds?: number; thresholds?: Record<string, number>; severity?: Severity },
+): RenderedRule {
+  const values: Record<string, number> = {};
+  for (const t of rule.thresholds) {
+    const v = options.thresholds?.[t.name] ?? t.value;
+    if (!Number.isFinite(v))
+      throw new TradewatchError(
+        ErrorCode.CONFIG_INVALID,
+        `rule ${rule.id}: threshold ${t.name} must be a number`,
+      );
+    values[t.name] = v;
+  }
+  for (const name of Object.keys(options.thresholds ?? {}))
+    if (!(name in values))
+      throw new TradewatchError(
+        ErrorCode.CONFIG_INVALID,
+        `rule ${rule.id}: unknown threshold "${name}" (known: ${Object.keys(values).join(', ')})`,
+      );
+  const body = rule.body.replace(/\{\{([a-z0-9_]+)\}\}/g, (_, name: string) => String(values[name]));
+  const severity = options.severity ?? rule.severity;
+  const viewName = viewNameOf(rule.id);
+  const sql = `CREATE MATERIALIZED VIEW ${viewName}
+REFRESH EVERY ${Math.max(1, Math.round(options.refreshSeconds ?? rule.refreshS))} SECOND APPEND TO alerts AS
+WITH ${literal(rule.id)} AS rule
+SELECT
+    fp AS fingerprint,
+    concat(rule, '-', substring(fp, 1, 12)) AS alert_id,
+    rule AS rule_id,
+    ${literal(severity)} AS severity,
+    ${literal(rule.entityType)} AS entity_type,
+    entity, related, venue,
+    ${literal(rule.title)} AS title,
+    summary, evidence,
+    if(same, prev_window, c_first) AS window_start,
+    if(same, least(prev_first, c_first), c_first) AS first_seen,
+    c_last AS last_seen,
+    if(same, prev_trigger, c_trigger) AS trigger_at,
+    if(same, prev_detected, now64(3)) AS detected_at,
+    'firing' AS status,
+    now64(3) AS updated_at
+FROM
+(
+    SELECT
+        c.entity AS entity, c.related AS related, c.venue AS venue, c.summary AS summary, c.evidence AS evidence,
+        toDateTime64(c.first_seen, 3, 'UTC') AS c_first, toDateTime64(c.last_seen, 3, 'UTC') AS c_last,
+        toDateTime64(c.trigger_at, 3, 'UTC') AS c_trigger,
+        p.matched = 1 AND p.prev_status != 'resolved'
+            AND c_first <= p.prev_last + INTERVAL ${rule.episodeGapS} SECOND AS same,
+        p.prev_window AS prev_window, p.prev_first AS prev_first, p.prev_trigger AS prev_trigger,
+        p.prev_detected AS prev_detected, p.prev_last AS prev_last,
+        if(same, toString(p.prev_fp), lower(hex(SHA256(concat(rule, '\\0', c.entity, '\\0',
+            toString(toUnixTimestamp64Milli(c_first))))))) AS fp
+    FROM
+    (
+        SELECT entity, related, venue, first_seen, last_seen, trigger_at, summary, evidence
+        FROM
+        (
+${body
+  .split('\n')
+  .map((l) => `            ${l}`)
+  .join('\n')}
+        )
+        WHERE isNotNull(first_seen) AND first_seen > toDateTime64(0, 3, 'UTC')
+        ORDER BY first_seen
+        LIMIT 1 BY entity
+    ) AS c
+    LEFT JOIN
+    (
+        SELECT entity, 1 AS matched,
+               argMax(fingerprint, last_seen) AS prev_fp, max(last_seen) AS prev_last,
+               argMax(window_start, last_seen) AS prev_window, argMax(first_seen, last_seen) AS prev_first,
+               argMax(trigger_at, last_seen) AS prev_trigger, argMax(detected_at, last_seen) AS prev_detected,
+               argMax(effective_status, last_seen) AS prev_status
+        FROM alerts_current
+        WHERE rule_id = rule
+        GROUP BY entity
+    ) AS p ON p.entity = c.entity
+    -- Nothing new since the entity's latest alert: write nothing (idempotent re-evaluation).
+    WHERE p.matched = 0 OR c_last > p.prev_last
+)
+SETTINGS join_use_nulls = 0`;
+  const hash = createHash('sha256').update(sql).digest('hex');
+  return { rule, viewName, severity, thresholds: values, sql, hash };
+}
