@@ -1,8 +1,15 @@
 # Tradewatch — the commands a newcomer types. `make help` lists them.
 SHELL := /usr/bin/env bash
-COMPOSE := docker compose -f docker-compose.kafka.yml -f docker-compose.clickhouse.yml -f docker-compose.observability.yml
+COMPOSE_FILES := docker-compose.kafka.yml docker-compose.clickhouse.yml docker-compose.observability.yml docker-compose.apps.yml
+COMPOSE := docker compose --env-file .env $(addprefix -f ,$(COMPOSE_FILES)) --profile live --profile offline
+# Producers for `make start`: live venues when Binance answers, else the recorded sample and
+# the simulator. Force one with `make start PRODUCERS=offline`. Only `start` asks (once).
+PRODUCERS ?= $(shell curl -fsS -m 3 -o /dev/null https://fapi.binance.com/fapi/v1/ping 2>/dev/null && echo live || echo offline)
+INFRA := kafka clickhouse otel-collector grafana mongo hyperdx
+APPS_live := market sentiment
+APPS_offline := market-sample simulator
 
-.PHONY: help install dev stack migrate test lint typecheck start stop logs ps clean
+.PHONY: help install dev stack migrate test lint typecheck start stop logs ps clean compose-check
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,17 +47,32 @@ lint: install
 typecheck: install
 	npm run --silent typecheck
 
-start: ## full stack with Docker Compose (needs a Docker engine)
-	$(COMPOSE) up -d --wait
+compose-check: ## validate the compose files with compose-go (no Docker engine needed)
+	cd tools/compose-check && go run . -env-file ../../.env.example $(addprefix ../../,$(COMPOSE_FILES)) >/dev/null && echo "compose files valid"
 
-stop: ## stop the Docker Compose stack
+.env:
+	@echo "no .env: copy .env.example to .env and set its passwords first" >&2; exit 1
+
+start: .env ## full stack with Docker: Kafka, ClickHouse, Grafana, HyperDX, collector, then producers and notifier
+	$(eval PRODUCERS := $(PRODUCERS))
+	$(COMPOSE) build
+	$(COMPOSE) up -d --wait $(INFRA)
+	$(COMPOSE) run --rm clickhouse-migrate
+	$(COMPOSE) up -d --wait --no-deps $(APPS_$(PRODUCERS)) notifier
+	@echo "producers: $(PRODUCERS) ($(APPS_$(PRODUCERS))) + notifier"
+	@. ./.env; echo "Grafana   http://127.0.0.1:$${GRAFANA_HOST_PORT}  (admin / GRAFANA_ADMIN_PASSWORD)"; \
+	  echo "HyperDX   http://127.0.0.1:$${HYPERDX_HOST_PORT}"; \
+	  echo "OTLP/HTTP http://127.0.0.1:$${OTEL_HTTP_HOST_PORT}  (collector)"; \
+	  echo "ClickHouse http://127.0.0.1:$${CLICKHOUSE_HOST_PORT}   Kafka 127.0.0.1:$${KAFKA_HOST_PORT}"
+
+stop: ## stop the Docker Compose stack (data volumes are kept; `$(COMPOSE) down -v` drops them)
 	$(COMPOSE) down
 
-logs:
+logs: ## follow every container's log
 	$(COMPOSE) logs -f --tail=100
 
-ps:
-	$(COMPOSE) ps
+ps: ## containers and their health
+	$(COMPOSE) ps -a
 
 clean: ## delete the embedded stack's data and the resolved jars
 	rm -rf .stack .kafka

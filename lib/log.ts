@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { logBridgeEnabled, otelLogStream, traceIdsMixin } from './observability/log-bridge.js';
 
 export type { Logger };
 
@@ -9,13 +10,22 @@ export type { Logger };
  */
 export function createLogger(name: string, options: { level?: string; destination?: 1 | 2 } = {}): Logger {
   const destination: DestinationStream = pino.destination({ dest: options.destination ?? 1, sync: true });
+  // With OpenTelemetry on (lib/observability/telemetry.ts), lines also go to the OTLP log
+  // exporter and carry the active trace's ids; otherwise the logger is exactly as before.
+  const traced = logBridgeEnabled();
   return pino(
     {
       name,
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       base: { service: name },
       timestamp: pino.stdTimeFunctions.isoTime,
+      ...(traced ? { mixin: traceIdsMixin } : {}),
     },
-    destination,
+    traced
+      ? pino.multistream([
+          { level: 'trace', stream: destination },
+          { level: 'trace', stream: otelLogStream },
+        ])
+      : destination,
   );
 }

@@ -12,6 +12,7 @@ import { loadConfig } from '../lib/config/config.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { createLogger } from '../lib/log.js';
+import { startTelemetry } from '../lib/observability/telemetry.js';
 import { startSampleFeed } from '../producers/sample/sample-feed.js';
 import { startLocalStack } from './local-stack.js';
 import { preparePipeline, stackDir } from './pipeline.js';
@@ -47,6 +48,7 @@ interface Options {
 }
 
 async function run(options: Options): Promise<void> {
+  startTelemetry('stack');
   const log = createLogger('stack', { destination: 2 });
   if (options.fresh) rmSync(options.dir, { recursive: true, force: true });
   const stack = await startLocalStack({

@@ -11,6 +11,7 @@ import { deadLetterTopicName, type TopicSpec, topicName } from '../contracts/top
 import { validate } from '../contracts/validate.js';
 import { ErrorCode, TradewatchError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { withProduceSpan } from '../observability/kafka-context.js';
 
 export interface Rejection {
   /** Position of the item in the batch given to `produce`. */
@@ -81,9 +82,28 @@ export class EventProducer {
     return new EventProducer(producer, settings, log.child({ module: 'producer' }));
   }
 
-  /** Validates and sends `inputs` to `spec`'s topic; resolves once the broker has them. */
-  async produce<E>(spec: TopicSpec<E>, inputs: readonly unknown[]): Promise<ProduceOutcome> {
+  /**
+   * Validates and sends `inputs` to `spec`'s topic; resolves once the broker has them.
+   * Each message carries the trace context (`traceparent` header) of this send's span when
+   * OpenTelemetry is on, so consumers continue the producer's trace.
+   */
+  produce<E>(spec: TopicSpec<E>, inputs: readonly unknown[]): Promise<ProduceOutcome> {
     const topic = topicName(this.#settings.KAFKA_TOPIC_PREFIX, spec.name);
+    return withProduceSpan(topic, inputs.length, async (traceHeaders, span) => {
+      const outcome = await this.#produce(spec, topic, inputs, traceHeaders);
+      span.setAttribute('tradewatch.rejected', outcome.rejected.length);
+      return outcome;
+    });
+  }
+
+  async #produce<E>(
+    spec: TopicSpec<E>,
+    topic: string,
+    inputs: readonly unknown[],
+    traceHeaders: Record<string, string>,
+  ): Promise<ProduceOutcome> {
+    // No header at all while tracing is off: messages stay byte-for-byte what they were.
+    const headers = Object.keys(traceHeaders).length > 0 ? traceHeaders : undefined;
     const accepted: Message[] = [];
     const deadLetters: Message[] = [];
     const rejected: Rejection[] = [];
@@ -91,13 +111,18 @@ export class EventProducer {
     inputs.forEach((input, index) => {
       const result = validate(spec.schema, input);
       if (result.ok) {
-        accepted.push({ key: spec.key(result.event), value: JSON.stringify(result.event) });
+        accepted.push({ key: spec.key(result.event), value: JSON.stringify(result.event), headers });
         return;
       }
       rejected.push({ index, reason: result.reason });
       deadLetters.push({
         value: rawBytesOf(input),
-        headers: { 'dlq-reason': result.reason, 'dlq-topic': topic, 'dlq-rejected-at': rejectedAt },
+        headers: {
+          ...headers,
+          'dlq-reason': result.reason,
+          'dlq-topic': topic,
+          'dlq-rejected-at': rejectedAt,
+        },
       });
     });
     const sends: Promise<void>[] = [];

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { flushTelemetry } from '../observability/telemetry.js';
 
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0 (1 if `stop` threw).
@@ -19,13 +20,16 @@ export function onShutdown(log: Logger, stop: (signal: string) => Promise<void>,
       process.exit(1);
     }, graceMs);
     force.unref();
+    // The last spans and log lines (this shutdown's) are exported before the process exits.
     stop(signal).then(
-      () => {
+      async () => {
         log.info('stopped');
+        await flushTelemetry();
         process.exit(0);
       },
-      (err: unknown) => {
+      async (err: unknown) => {
         log.error({ err }, 'shutdown failed');
+        await flushTelemetry();
         process.exit(1);
       },
     );

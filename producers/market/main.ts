@@ -3,6 +3,7 @@ import { loadConfig } from '../../lib/config/config.js';
 import { createKafka } from '../../lib/kafka/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { createLogger } from '../../lib/log.js';
+import { startTelemetry } from '../../lib/observability/telemetry.js';
 import { onShutdown } from '../../lib/service/lifecycle.js';
 import { createMetricsRegistry } from '../../lib/service/metrics.js';
 import { startOpsServer } from '../../lib/service/ops-server.js';
@@ -22,6 +23,7 @@ import { venues } from './venues/index.js';
  * Settings: MARKET_* environment variables (producers/market/config.ts) and the shared ones.
  */
 
+startTelemetry('market-connector');
 const log = createLogger('market-connector');
 
 function startFeeds(

@@ -5,6 +5,7 @@ import { type ScenarioName, scenarioNames } from '../../lib/contracts/simulation
 import { createKafka } from '../../lib/kafka/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { createLogger } from '../../lib/log.js';
+import { startTelemetry } from '../../lib/observability/telemetry.js';
 import { onShutdown } from '../../lib/service/lifecycle.js';
 import { LabelsFile } from './labels.js';
 import { SimulationRunner } from './runner.js';
@@ -76,6 +77,7 @@ const opts = program.opts<{
 if (opts.fullSpeed && opts.duration === undefined) program.error('--full-speed needs --duration');
 
 const config = loadConfig();
+startTelemetry('simulator');
 const log = createLogger('simulator', { level: config.LOG_LEVEL });
 const startMs = opts.start ?? (opts.fullSpeed ? Date.now() - (opts.duration as number) : Date.now());
 const sim = new Simulation({ seed: opts.seed, startMs, ratePerSecond: opts.rate });

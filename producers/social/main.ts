@@ -3,6 +3,7 @@ import { loadConfig } from '../../lib/config/config.js';
 import { createKafka } from '../../lib/kafka/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { createLogger } from '../../lib/log.js';
+import { startTelemetry } from '../../lib/observability/telemetry.js';
 import { onShutdown } from '../../lib/service/lifecycle.js';
 import { Counter, createMetricsRegistry, Gauge } from '../../lib/service/metrics.js';
 import { startOpsServer } from '../../lib/service/ops-server.js';
@@ -39,6 +40,7 @@ const env = {
 };
 const config = loadConfig(env);
 const settings = loadSentimentConfig(env);
+startTelemetry('sentiment');
 const log = createLogger('sentiment', { level: config.LOG_LEVEL });
 
 const producer = await EventProducer.connect(createKafka(config, log), config, log);

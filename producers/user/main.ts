@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config/config.js';
 import { createLogger } from '../../lib/log.js';
+import { startTelemetry } from '../../lib/observability/telemetry.js';
 import { onShutdown } from '../../lib/service/lifecycle.js';
 import { startCollector } from './collector.js';
 import { loadCollectorConfig } from './config.js';
@@ -20,6 +21,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const collector = loadCollectorConfig();
+    startTelemetry('collector');
     const log = createLogger('collector', { level: config.LOG_LEVEL });
     const keys = loadKeyRing(collector.COLLECTOR_KEYS_FILE);
     const running = await startCollector({ config, collector, keys, log });

@@ -1,0 +1,31 @@
+# The TypeScript services (producers, notifier, migrations) in one image; compose picks the
+# entry with `command`, e.g. ["alerting/main.ts"]. Sources run through tsx as in development,
+# so the image holds exactly the code the tests ran.
+ARG NODE_IMAGE=node:22.20.0-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# `npm install --no-save` rather than `npm ci`: see the Makefile (the lock lists only the
+# platform builds the project's registries serve); it installs the locked versions.
+# chdb is the embedded engine for `make dev` and tests; no service in the image loads it,
+# and it is most of node_modules' size.
+RUN npm install --omit=dev --no-save --no-audit --no-fund \
+ && rm -rf node_modules/chdb node_modules/@chdb \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY lib ./lib
+COPY producers ./producers
+COPY alerting ./alerting
+COPY clickhouse/migrations ./clickhouse/migrations
+COPY stack/migrate.ts stack/pipeline.ts ./stack/
+COPY tools/create-topics.ts ./tools/
+# The image's `node` user (uid 1000): nothing in /app is writable by the services.
+USER node
+ENTRYPOINT ["node", "--import", "tsx"]
+CMD ["alerting/main.ts"]
