@@ -1,5 +1,7 @@
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { messageOf } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { withSpanFromTraceParents } from '../lib/observability/kafka-context.js';
 import { Counter, Histogram, type Registry } from '../lib/service/metrics.js';
 import type { Notification, SendResult, Transport } from './channels/types.js';
 import type { PlannedMessage } from './planner.js';
@@ -114,9 +116,37 @@ export class Dispatcher {
     });
   }
 
-  /** One attempt; true when the message is finished (sent, dry-run or refused for good). */
-  async #deliver(channel: string, message: PlannedMessage): Promise<true | Retry> {
+  /**
+   * One attempt in a `deliver <channel>` CLIENT span that continues the trace of the event
+   * behind the alert (its trace_parent; a grouped message links the other alerts' traces),
+   * so one trace runs producer → Kafka → ClickHouse fact → rule → this delivery.
+   */
+  #deliver(channel: string, message: PlannedMessage): Promise<true | Retry> {
     const transport = this.#o.transports.get(channel) as Transport;
+    return withSpanFromTraceParents(
+      `deliver ${channel}`,
+      message.deliveries.map((d) => d.alert.trace_parent ?? ''),
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'tradewatch.channel': channel,
+          'tradewatch.channel_type': transport.type,
+          'tradewatch.notification.kind': message.kind,
+          'tradewatch.message_id': message.messageId,
+          'tradewatch.alert_ids': message.deliveries.map((d) => d.alert.alert_id),
+        },
+      },
+      (span) => this.#attempt(channel, transport, message, span),
+    );
+  }
+
+  /** One attempt; true when the message is finished (sent, dry-run or refused for good). */
+  async #attempt(
+    channel: string,
+    transport: Transport,
+    message: PlannedMessage,
+    span: Span,
+  ): Promise<true | Retry> {
     const notification: Notification = {
       messageId: message.messageId,
       kind: message.kind,
@@ -126,6 +156,7 @@ export class Dispatcher {
     };
     const attempt = Math.max(...message.deliveries.map((d) => this.#o.attempts.get(d.deliveryId) ?? 0)) + 1;
     for (const d of message.deliveries) this.#o.attempts.set(d.deliveryId, attempt);
+    span.setAttribute('tradewatch.delivery.attempt', attempt);
     const rows = (
       outcome: DeliveryRow['outcome'],
       status: number,
@@ -154,6 +185,7 @@ export class Dispatcher {
         'dry run: not sent',
       );
       await this.#o.store.logDeliveries(rows('dry_run', 0, '', 0));
+      span.setAttribute('tradewatch.delivery.outcome', 'dry_run');
       this.#finish(message, 'dry_run', transport.type);
       return true;
     }
@@ -169,13 +201,17 @@ export class Dispatcher {
       }));
     const ms = performance.now() - started;
     this.#duration.observe({ channel_type: transport.type }, ms / 1000);
+    span.setAttribute('http.response.status_code', result.status);
     if (result.ok) {
       await this.#o.store.logDeliveries(rows('sent', result.status, '', ms));
+      span.setAttribute('tradewatch.delivery.outcome', 'sent');
       this.#finish(message, 'sent', transport.type);
       return true;
     }
     const outcome = result.retriable ? 'failed' : 'rejected';
     await this.#o.store.logDeliveries(rows(outcome, result.status, result.error, ms));
+    span.setAttribute('tradewatch.delivery.outcome', outcome);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
     this.#sent.inc({ channel, channel_type: transport.type, outcome }, message.deliveries.length);
     this.#o.log.warn(
       { channel, attempt, status: result.status, error: result.error, alerts: notification.alerts.length },

@@ -51,7 +51,8 @@ export class AlertStore {
       this.clickhouse,
       `SELECT a.fingerprint AS fingerprint, alert_id, a.rule_id AS rule_id, toString(a.severity) AS severity,
               a.entity_type AS entity_type, entity, related, venue, a.title AS title, summary, evidence,
-              first_seen, last_seen, trigger_at, detected_at, effective_status, assignee, r.runbook AS runbook
+              first_seen, last_seen, trigger_at, detected_at, effective_status, assignee, r.runbook AS runbook,
+              a.trace_parent AS trace_parent
        FROM alerts_current AS a
        LEFT JOIN (SELECT rule_id, argMax(runbook, installed_at) AS runbook FROM alert_rules GROUP BY rule_id) AS r
          ON r.rule_id = a.rule_id
@@ -66,7 +67,7 @@ export class AlertStore {
       this.clickhouse,
       `SELECT fingerprint, alert_id, rule_id, toString(severity) AS severity, entity_type, entity, related, venue,
               title, summary, evidence, first_seen, last_seen, trigger_at, detected_at, effective_status, assignee,
-              '' AS runbook
+              '' AS runbook, trace_parent
        FROM alerts_current WHERE alert_id = {id:String} OR fingerprint = {id:String} LIMIT 1`,
       { id: idOrFingerprint },
     );

@@ -20,6 +20,11 @@ export interface AlertView {
   effective_status: 'firing' | 'acknowledged' | 'resolved';
   assignee: string;
   runbook: string;
+  /**
+   * W3C traceparent of the event that triggered the alert ('' when its rule carries none):
+   * the notifier's delivery span continues that trace. Not sent to channels.
+   */
+  trace_parent?: string;
 }
 
 export type NotificationKind = 'firing' | 'resolved' | 'repeat';

@@ -25,7 +25,8 @@ export function webhookBody(n: Notification): object {
     message_id: n.messageId,
     kind: n.kind,
     dashboard_url: n.dashboardUrl,
-    alerts: n.alerts.map((a, i) => {
+    // trace_parent is tracing plumbing, not part of the payload receivers rely on.
+    alerts: n.alerts.map(({ trace_parent: _trace, ...a }, i) => {
       let evidence: unknown = a.evidence;
       try {
         evidence = JSON.parse(a.evidence);

@@ -5,6 +5,7 @@
 -- episode_gap_s: 3600
 -- refresh_s: 1
 -- resolve_after_s: 0
+-- traced: true
 -- threshold: withdrawal_usd_min = 50000   -- USD value of one withdrawal (amount × asset_prices_usd)
 -- threshold: window_minutes = 60          -- the withdrawal must be requested this soon after the login
 -- threshold: lookback_minutes = 180       -- how far back each evaluation reads withdrawals
@@ -26,6 +27,7 @@ WITH
             min(w.occurred_at) AS requested_at,
             argMin(w.produced_at, w.occurred_at) AS produced_at,
             argMin(w.event_id, w.occurred_at) AS event_id,
+            argMin(w.trace_parent, w.occurred_at) AS trace_parent,
             any(w.amount) * any(p.price_usd) AS amount_usd
         FROM user_funds AS w
         LEFT JOIN asset_prices_usd AS p ON p.asset = toString(w.asset)
@@ -51,6 +53,8 @@ SELECT
     min(l.occurred_at) AS first_seen,
     max(b.requested_at) AS last_seen,
     min(b.produced_at) AS trigger_at,
+    -- The trace of the trigger (the earliest withdrawal), so the notifier's delivery joins it.
+    argMin(b.trace_parent, b.produced_at) AS trace_parent,
     concat('login from new IP ', any(replaceOne(toString(l.ip), '::ffff:', '')), ' (', any(l.geo_country), '), then ',
            toString(uniqExact(b.transfer_id)), ' withdrawal(s) worth ', toString(round(sum(DISTINCT b.amount_usd))), ' USD') AS summary,
     concat('{"logins":[',

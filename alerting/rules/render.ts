@@ -26,6 +26,8 @@ const literal = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll
  *    moved on (a newer version of the row, collapsed by ReplacingMergeTree);
  *  - otherwise it is a new episode: fingerprint = SHA-256(rule, entity, first_seen), the
  *    same on every re-evaluation of the same events, whatever the redelivery or restart.
+ * A rule declared `traced` also returns trace_parent, kept like trigger_at (the episode's
+ * first one wins); the others render exactly as before and leave the column's default.
  */
 export function renderRule(
   rule: RuleFile,
@@ -50,6 +52,8 @@ export function renderRule(
   const body = rule.body.replace(/\{\{([a-z0-9_]+)\}\}/g, (_, name: string) => String(values[name]));
   const severity = options.severity ?? rule.severity;
   const viewName = viewNameOf(rule.id);
+  // Fragments that exist only for traced rules, so an untraced rule's SQL (and hash) is unchanged.
+  const t = (fragment: string): string => (rule.traced ? fragment : '');
   const sql = `CREATE MATERIALIZED VIEW ${viewName}
 REFRESH EVERY ${Math.max(1, Math.round(options.refreshSeconds ?? rule.refreshS))} SECOND APPEND TO alerts AS
 WITH ${literal(rule.id)} AS rule
@@ -68,13 +72,15 @@ SELECT
     if(same, prev_trigger, c_trigger) AS trigger_at,
     if(same, prev_detected, now64(3)) AS detected_at,
     'firing' AS status,
-    now64(3) AS updated_at
+    now64(3) AS updated_at${t(`,
+    if(same, prev_trace, c_trace) AS trace_parent`)}
 FROM
 (
     SELECT
         c.entity AS entity, c.related AS related, c.venue AS venue, c.summary AS summary, c.evidence AS evidence,
         toDateTime64(c.first_seen, 3, 'UTC') AS c_first, toDateTime64(c.last_seen, 3, 'UTC') AS c_last,
-        toDateTime64(c.trigger_at, 3, 'UTC') AS c_trigger,
+        toDateTime64(c.trigger_at, 3, 'UTC') AS c_trigger,${t(`
+        c.trace_parent AS c_trace, p.prev_trace AS prev_trace,`)}
         p.matched = 1 AND p.prev_status != 'resolved'
             AND c_first <= p.prev_last + INTERVAL ${rule.episodeGapS} SECOND AS same,
         p.prev_window AS prev_window, p.prev_first AS prev_first, p.prev_trigger AS prev_trigger,
@@ -83,7 +89,7 @@ FROM
             toString(toUnixTimestamp64Milli(c_first))))))) AS fp
     FROM
     (
-        SELECT entity, related, venue, first_seen, last_seen, trigger_at, summary, evidence
+        SELECT entity, related, venue, first_seen, last_seen, trigger_at, summary, evidence${t(', trace_parent')}
         FROM
         (
 ${body
@@ -101,7 +107,8 @@ ${body
                argMax(fingerprint, last_seen) AS prev_fp, max(last_seen) AS prev_last,
                argMax(window_start, last_seen) AS prev_window, argMax(first_seen, last_seen) AS prev_first,
                argMax(trigger_at, last_seen) AS prev_trigger, argMax(detected_at, last_seen) AS prev_detected,
-               argMax(effective_status, last_seen) AS prev_status
+               argMax(effective_status, last_seen) AS prev_status${t(`,
+               argMax(trace_parent, last_seen) AS prev_trace`)}
         FROM alerts_current
         WHERE rule_id = rule
         GROUP BY entity

@@ -14,6 +14,9 @@ import { ErrorCode, TradewatchError } from '../../lib/errors.js';
  *   -- refresh_s: 2                     -- how often the view re-evaluates (config may override)
  *   -- resolve_after_s: 0               -- 0: people resolve it; N: resolved when unseen for N s
  *   -- threshold: name = 50000   -- what it means        (repeatable; used as {{name}} in the SQL)
+ *   -- traced: true                     -- optional: the SELECT also returns trace_parent, the
+ *                                       --   W3C traceparent of the triggering event (its fact's
+ *                                       --   trace_parent column), kept on the alert for the notifier
  *   -- description: …                   -- runbook: …   (continued on indented `--   ` lines)
  */
 export const severities = ['info', 'warning', 'high', 'critical'] as const;
@@ -34,6 +37,8 @@ export interface RuleFile {
   episodeGapS: number;
   refreshS: number;
   resolveAfterS: number;
+  /** The SELECT returns trace_parent (the triggering event's traceparent) too. */
+  traced: boolean;
   thresholds: RuleThreshold[];
   description: string;
   runbook: string;
@@ -49,6 +54,7 @@ const header = z.object({
   episode_gap_s: z.coerce.number().int().min(0),
   refresh_s: z.coerce.number().int().min(1).max(3600),
   resolve_after_s: z.coerce.number().int().min(0),
+  traced: z.enum(['true', 'false']).default('false'),
   description: z.string().min(10),
   runbook: z.string().min(10),
 });
@@ -105,6 +111,7 @@ export function parseRuleFile(file: string, text: string): RuleFile {
     episodeGapS: h.episode_gap_s,
     refreshS: h.refresh_s,
     resolveAfterS: h.resolve_after_s,
+    traced: h.traced === 'true',
     thresholds,
     description: h.description,
     runbook: h.runbook,

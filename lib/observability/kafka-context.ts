@@ -1,9 +1,12 @@
 import {
   type Context,
   context,
+  type Link,
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanAttributes,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -101,5 +104,40 @@ export function withConsumeSpan<T>(
     },
     parent,
   );
+  return inSpan(span, parent, fn);
+}
+
+/**
+ * The context a stored `traceparent` names: the header's value as ClickHouse kept it (a
+ * fact's or an alert's `trace_parent` column, see migration 0120). The root context when
+ * empty or malformed.
+ */
+export function contextFromTraceParent(traceParent: string | undefined): Context {
+  return traceParent ? contextFromHeaders({ traceparent: traceParent }) : ROOT_CONTEXT;
+}
+
+/**
+ * Runs `fn` in a span that continues the trace of the first non-empty stored traceparent
+ * (a new trace when there is none); the other ones become links, so work done for several
+ * events at once (a grouped notification) is reachable from each of their traces.
+ */
+export function withSpanFromTraceParents<T>(
+  name: string,
+  traceParents: readonly string[],
+  options: { kind: SpanKind; attributes: SpanAttributes },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const contexts = [...new Set(traceParents.filter((t) => t.length > 0))]
+    .map(contextFromTraceParent)
+    .filter((c) => trace.getSpanContext(c) !== undefined);
+  const parent = contexts[0] ?? ROOT_CONTEXT;
+  const links: Link[] = contexts
+    .slice(1)
+    .map((c) => trace.getSpanContext(c))
+    .filter((c): c is SpanContext => c !== undefined)
+    .map((c) => ({ context: c }));
+  const span = trace
+    .getTracer('tradewatch')
+    .startSpan(name, { kind: options.kind, attributes: options.attributes, links }, parent);
   return inSpan(span, parent, fn);
 }
