@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 export interface ReadMessage {
   value: string;
   key: string;
+  headers: Record<string, string>;
   /** The `dlq-reason` header, when the message is a dead letter. */
   reason: string;
 }
@@ -17,7 +18,7 @@ export async function readTopic(
   count: number,
   timeoutMs = 30_000,
 ): Promise<ReadMessage[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}.reader.${Date.now()}` });
+  const consumer = kafka.consumer({ groupId: `${topic}.reader.${Math.random().toString(16).slice(2)}` });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -29,10 +30,14 @@ export async function readTopic(
       );
       void consumer.run({
         eachMessage: async ({ message }) => {
+          const headers = Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+          );
           seen.push({
             value: String(message.value),
             key: String(message.key ?? ''),
-            reason: String(message.headers?.['dlq-reason'] ?? ''),
+            headers,
+            reason: headers['dlq-reason'] ?? '',
           });
           if (seen.length >= count) {
             clearTimeout(timer);

@@ -69,39 +69,3 @@ export async function startFeedUnderTest(options: {
     },
   };
 }
-
-/** Reads `count` messages of a topic from its start, with their headers, or fails after `timeoutMs`. */
-export async function readTopic(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<Array<{ value: string; headers: Record<string, string> }>> {
-  const consumer = kafka.consumer({ groupId: `${topic}.reader.${Math.random().toString(16).slice(2)}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: Array<{ value: string; headers: Record<string, string> }> = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${seen.length} of ${count} messages on ${topic}`)),
-        timeoutMs,
-      );
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const headers = Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-          );
-          seen.push({ value: String(message.value), headers });
-          if (seen.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}

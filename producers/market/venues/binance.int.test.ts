@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../../../lib/clickhouse/client.js';
 import { waitFor } from '../../../lib/time.js';
 import { type Pipeline, startPipeline, testLog } from '../../../test/pipeline-fixture.js';
+import { readTopic } from '../../../test/read-topic.js';
 import { metricValue } from '../metrics.js';
 import { type FakeVenue, startFakeVenue } from '../testing/fake-venue.js';
-import { type FeedUnderTest, readTopic, startFeedUnderTest } from '../testing/harness.js';
+import { type FeedUnderTest, startFeedUnderTest } from '../testing/harness.js';
 import { BinanceScript } from '../testing/wire.js';
 import { binance } from './binance.js';
 
