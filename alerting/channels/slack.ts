@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { describeFetchError, headline, prettyEvidence, retryAfterMs, truncate } from './text.js';
+import { postMessage, rateLimited } from './post.js';
+import { headline, prettyEvidence, truncate } from './text.js';
 import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
 
 /**
@@ -90,29 +91,12 @@ function create(config: z.infer<typeof slackSchema>): Transport {
     type: 'slack',
     render,
     async send(n, signal): Promise<SendResult> {
-      const { body, headers } = render(n);
-      let res: Response;
-      try {
-        res = await fetch(config.webhook_url, {
-          method: 'POST',
-          body,
-          headers,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeout_ms)]),
-        });
-      } catch (err) {
-        return { ok: false, status: 0, retriable: true, error: describeFetchError(err) };
-      }
+      const res = await postMessage(config.webhook_url, render(n), signal, config.timeout_ms);
+      if (!(res instanceof Response)) return res;
       const text = (await res.text().catch(() => '')).slice(0, 100);
       if (res.ok) return { ok: true, status: res.status };
       const word = /^[a-z_]+$/.test(text.trim()) ? text.trim() : 'unexpected response';
-      if (res.status === 429)
-        return {
-          ok: false,
-          status: 429,
-          retriable: true,
-          retryAfterMs: retryAfterMs(res.headers.get('retry-after')) ?? 1000,
-          error: 'rate limited',
-        };
+      if (res.status === 429) return rateLimited(res);
       return {
         ok: false,
         status: res.status,

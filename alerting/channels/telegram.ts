@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { describeFetchError, headline, prettyEvidence, retryAfterMs, truncate } from './text.js';
+import { postMessage, rateLimited } from './post.js';
+import { headline, prettyEvidence, truncate } from './text.js';
 import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
 
 /**
@@ -74,18 +75,8 @@ function create(config: z.infer<typeof telegramSchema>): Transport {
     type: 'telegram',
     render,
     async send(n, signal): Promise<SendResult> {
-      const { body, headers } = render(n);
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          body,
-          headers,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeout_ms)]),
-        });
-      } catch (err) {
-        return { ok: false, status: 0, retriable: true, error: describeFetchError(err) };
-      }
+      const res = await postMessage(url, render(n), signal, config.timeout_ms);
+      if (!(res instanceof Response)) return res;
       let reply: {
         ok?: boolean;
         error_code?: number;
@@ -98,17 +89,8 @@ function create(config: z.infer<typeof telegramSchema>): Transport {
         // A proxy's HTML error page, or a cut connection: judged by the status alone.
       }
       if (res.ok && reply.ok === true) return { ok: true, status: res.status };
-      if (res.status === 429 || reply.error_code === 429) {
-        const s = reply.parameters?.retry_after;
-        return {
-          ok: false,
-          status: 429,
-          retriable: true,
-          retryAfterMs:
-            typeof s === 'number' ? s * 1000 : (retryAfterMs(res.headers.get('retry-after')) ?? 1000),
-          error: 'rate limited',
-        };
-      }
+      if (res.status === 429 || reply.error_code === 429)
+        return rateLimited(res, reply.parameters?.retry_after);
       // 200 without ok:true is a malformed answer: the message may not be posted, so retry.
       const retriable = res.status >= 500 || res.ok;
       const what =

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { describeFetchError, retryAfterMs } from './text.js';
+import { postMessage, rateLimited } from './post.js';
 import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
 
 /**
@@ -56,28 +56,11 @@ function create(config: z.infer<typeof webhookSchema>): Transport {
     type: 'webhook',
     render,
     async send(n, signal): Promise<SendResult> {
-      const { body, headers } = render(n);
-      let res: Response;
-      try {
-        res = await fetch(config.url, {
-          method: 'POST',
-          body,
-          headers,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeout_ms)]),
-        });
-        await res.arrayBuffer().catch(() => undefined);
-      } catch (err) {
-        return { ok: false, status: 0, retriable: true, error: describeFetchError(err) };
-      }
+      const res = await postMessage(config.url, render(n), signal, config.timeout_ms);
+      if (!(res instanceof Response)) return res;
+      await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return { ok: true, status: res.status };
-      if (res.status === 429)
-        return {
-          ok: false,
-          status: 429,
-          retriable: true,
-          retryAfterMs: retryAfterMs(res.headers.get('retry-after')) ?? 1000,
-          error: 'rate limited',
-        };
+      if (res.status === 429) return rateLimited(res);
       return {
         ok: false,
         status: res.status,
