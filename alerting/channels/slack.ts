@@ -77,7 +77,9 @@ export function slackPayload(n: Notification): object {
     ],
   });
   return {
-    text: truncate(`${head} — ${first.entity}: ${first.summary}`, 300),
+    // The fallback text is mrkdwn too (it is what notifications show): escaped like the blocks,
+    // or a <!channel> in an alert's text would page everyone.
+    text: truncate(escapeSlack(`${head} — ${first.entity}: ${first.summary}`), 300),
     blocks: blocks.slice(0, SLACK_LIMITS.blocks),
   };
 }

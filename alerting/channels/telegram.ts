@@ -20,8 +20,9 @@ export const telegramSchema = z.object({
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
+/** Telegram's HTML: &, < and > in text; " too, as the dashboard URL sits in an href attribute. */
 export const escapeTelegramHtml = (s: string): string =>
-  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 /** The message text: escaped pieces; evidence shrinks until the whole fits the limit. */
 export function telegramText(n: Notification, limit = TELEGRAM_TEXT_LIMIT): string {

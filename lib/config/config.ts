@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, TradewatchError } from '../errors.js';
+import { withSecretFiles } from './secrets.js';
 
 /**
  * The platform's configuration: one schema, one defaults object, validated once at
@@ -34,6 +35,9 @@ const brokerList = z
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port')).min(1, 'at least one host:port'));
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** Variables that hold secrets: each may instead name a file in `<NAME>_FILE` (./secrets.ts). */
+export const secretVariables = ['CLICKHOUSE_PASSWORD'] as const;
 
 export const configSchema = z.object({
   /** Comma-separated bootstrap brokers, host:port. */
@@ -75,7 +79,8 @@ export type Config = Readonly<z.infer<typeof configSchema>>;
  * environment holds much else); a bad value fails with every offending key, the value
  * given and what was expected.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(given: Record<string, string | undefined> = process.env): Config {
+  const env = withSecretFiles(given, secretVariables);
   const known = Object.fromEntries(
     Object.keys(configSchema.shape)
       .filter((key) => env[key] !== undefined && env[key] !== '')
@@ -85,7 +90,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '?');
-      return `${key}=${JSON.stringify(known[key] ?? '')}: ${issue.message}`;
+      // A secret's value is never echoed back, even when it is the one that is wrong.
+      const value = (secretVariables as readonly string[]).includes(key)
+        ? '(secret, not shown)'
+        : JSON.stringify(known[key] ?? '');
+      return `${key}=${value}: ${issue.message}`;
     });
     throw new TradewatchError(ErrorCode.CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
   }

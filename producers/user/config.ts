@@ -13,6 +13,7 @@ export const collectorDefaults = {
   COLLECTOR_RATE_LIMIT_MAX_REQUESTS: 200,
   COLLECTOR_RATE_LIMIT_WINDOW_MS: 1000,
   COLLECTOR_SHUTDOWN_GRACE_MS: 15_000,
+  COLLECTOR_SIGNATURE_WINDOW_S: 300,
 } as const;
 
 const positiveInt = z.coerce.number().int().positive();
@@ -33,6 +34,8 @@ export const collectorConfigSchema = z.object({
   COLLECTOR_RATE_LIMIT_WINDOW_MS: positiveInt.default(collectorDefaults.COLLECTOR_RATE_LIMIT_WINDOW_MS),
   /** How long SIGTERM waits for requests in flight and Kafka acknowledgements. */
   COLLECTOR_SHUTDOWN_GRACE_MS: positiveInt.default(collectorDefaults.COLLECTOR_SHUTDOWN_GRACE_MS),
+  /** Signed requests: how far X-Tradewatch-Timestamp may be from now, either way (replay window). */
+  COLLECTOR_SIGNATURE_WINDOW_S: positiveInt.max(3600).default(collectorDefaults.COLLECTOR_SIGNATURE_WINDOW_S),
 });
 
 export type CollectorConfig = Readonly<z.infer<typeof collectorConfigSchema>>;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readSecret } from '../../lib/config/secrets.js';
 import { ErrorCode, TradewatchError } from '../../lib/errors.js';
 import { type Endpoint, endpointTypes } from './routes.js';
 
@@ -10,7 +11,14 @@ import { type Endpoint, endpointTypes } from './routes.js';
  *  - `server`: a secret for server-to-server callers (wallet, auth service, engine), or
  *  - `browser`: a publishable key, public by nature, usable only from its allowed Origins
  *    and only for browser actions, so a copied key cannot forge logins or withdrawals.
+ * A server key may also require HMAC request signatures (./signature.ts): its
+ * `signing_secret_envs` name the environment variables holding the shared secret, so the
+ * keys file still holds nothing secret. Two names let a secret be rotated without downtime.
  */
+
+/** HMAC secrets shorter than this are guessable offline from one signed request. */
+export const SIGNING_SECRET_MIN_CHARS = 32;
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash as 64 lower-case hex characters');
 const originSchema = z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin === u, {
@@ -31,6 +39,8 @@ const keyEntrySchema = z
     origins: z.array(originSchema).min(1).optional(),
     /** Requests per rate-limit window, overriding COLLECTOR_RATE_LIMIT_MAX_REQUESTS. */
     rate_limit_max_requests: z.number().int().positive().optional(),
+    /** Server keys only: requests must be signed with the secret in one of these variables. */
+    signing_secret_envs: z.array(envName).min(1).max(2).optional(),
   })
   .superRefine((key, ctx) => {
     const allowed = endpointTypes(key.endpoint);
@@ -46,6 +56,12 @@ const keyEntrySchema = z
     if (key.kind === 'browser') {
       if (!key.origins)
         ctx.addIssue({ code: 'custom', path: ['origins'], message: 'required for browser keys' });
+      if (key.signing_secret_envs)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['signing_secret_envs'],
+          message: 'browser keys cannot sign: a page cannot keep a secret',
+        });
       if (key.endpoint !== 'user' || key.types.some((t) => t !== 'user.browser_action')) {
         ctx.addIssue({
           code: 'custom',
@@ -76,9 +92,20 @@ export function newKey(kind: KeyEntry['kind']): string {
 
 export class KeyRing {
   readonly #byHash: Map<string, KeyEntry>;
+  readonly #signingSecrets: Map<string, readonly Buffer[]>;
 
-  constructor(entries: readonly KeyEntry[]) {
+  /** `signingSecrets`: by key hash (unique, unlike ids), the HMAC secrets of keys that require signatures. */
+  constructor(
+    entries: readonly KeyEntry[],
+    signingSecrets: ReadonlyMap<string, readonly Buffer[]> = new Map(),
+  ) {
     this.#byHash = new Map(entries.map((entry) => [entry.sha256, entry]));
+    this.#signingSecrets = new Map(signingSecrets);
+  }
+
+  /** The secrets a key's requests must be signed with (any one verifies); none: unsigned. */
+  signingSecrets(entry: KeyEntry): readonly Buffer[] {
+    return this.#signingSecrets.get(entry.sha256) ?? [];
   }
 
   /**
@@ -104,16 +131,34 @@ export class KeyRing {
   }
 }
 
-export function parseKeys(input: unknown, where: string): KeyRing {
+export function parseKeys(
+  input: unknown,
+  where: string,
+  env: Record<string, string | undefined> = process.env,
+): KeyRing {
   const parsed = keysFileSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new TradewatchError(ErrorCode.CONFIG_INVALID, `invalid keys in ${where}: ${problems.join('; ')}`);
   }
-  return new KeyRing(parsed.data.keys);
+  const secrets = new Map<string, Buffer[]>();
+  const problems: string[] = [];
+  parsed.data.keys.forEach((key, i) => {
+    key.signing_secret_envs?.forEach((name, j) => {
+      const value = readSecret(env, name);
+      const at = `keys.${i}.signing_secret_envs.${j}`;
+      if (value === undefined || value === '') problems.push(`${at}: ${name} (or ${name}_FILE) is not set`);
+      else if (value.length < SIGNING_SECRET_MIN_CHARS)
+        problems.push(`${at}: ${name} is shorter than ${SIGNING_SECRET_MIN_CHARS} characters`);
+      else secrets.set(key.sha256, [...(secrets.get(key.sha256) ?? []), Buffer.from(value, 'utf8')]);
+    });
+  });
+  if (problems.length > 0)
+    throw new TradewatchError(ErrorCode.CONFIG_INVALID, `invalid keys in ${where}: ${problems.join('; ')}`);
+  return new KeyRing(parsed.data.keys, secrets);
 }
 
-export function loadKeyRing(path: string): KeyRing {
+export function loadKeyRing(path: string, env: Record<string, string | undefined> = process.env): KeyRing {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -126,7 +171,7 @@ export function loadKeyRing(path: string): KeyRing {
       },
     );
   }
-  return parseKeys(raw, path);
+  return parseKeys(raw, path, env);
 }
 
 export type { Endpoint };
