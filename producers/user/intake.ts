@@ -47,6 +47,27 @@ interface Group {
   refusal?: { field: string; reason: string };
 }
 
+/** Deeper than any event's own nesting (api-key permissions are the deepest, at 2). */
+export const MAX_ITEM_DEPTH = 32;
+
+/**
+ * The index of the first item nested deeper than MAX_ITEM_DEPTH, if any. Walked with a
+ * stack, not recursion: a hostile item thousands of levels deep must not overflow the call
+ * stack here, nor later when a refused item is serialised for its dead letter.
+ */
+export function tooDeepItem(events: readonly unknown[]): number | undefined {
+  for (const [index, event] of events.entries()) {
+    const stack: Array<[unknown, number]> = [[event, 1]];
+    while (stack.length > 0) {
+      const [value, depth] = stack.pop() as [unknown, number];
+      if (typeof value !== 'object' || value === null) continue;
+      if (depth > MAX_ITEM_DEPTH) return index;
+      for (const child of Object.values(value)) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -12,14 +12,19 @@ import type { EventProducer } from '../../lib/kafka/producer.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/service/metrics.js';
 import type { CollectorConfig } from './config.js';
-import { intake } from './intake.js';
+import { intake, MAX_ITEM_DEPTH, tooDeepItem } from './intake.js';
 import type { KeyEntry, KeyRing } from './keys.js';
 import type { CollectorMetrics } from './metrics.js';
 import { type Endpoint, endpointPaths } from './routes.js';
+import { checkSignatureHeaders, verifySignature } from './signature.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     apiKey: KeyEntry | null;
+    /** The body as received, for signature checks: a re-serialised parse would not match. */
+    rawBody: Buffer | null;
+    /** Set when the key requires signatures: what the headers presented, checked against the body. */
+    signed: { timestamp: string; signatures: Buffer[] } | null;
   }
   interface FastifyContextConfig {
     endpoint?: Endpoint;
@@ -39,6 +44,21 @@ export interface CollectorDeps {
 /** Preflights may be cached this long by browsers: the allow-list changes with a deploy. */
 const CORS_MAX_AGE_S = 600;
 
+/**
+ * On every response, errors and 404s included. The collector serves JSON to machines and
+ * beacons, never pages: nothing may be sniffed as HTML, framed, cached or sent a referrer.
+ * HSTS is added only when this server itself speaks TLS; behind a TLS proxy, the proxy sets it.
+ */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'content-security-policy':
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+} as const;
+const HSTS = 'max-age=31536000; includeSubDomains';
+
 /** A key in `Authorization: Bearer`, `X-Api-Key`, or (browsers: sendBeacon sets no headers) `?key=`. */
 function presentedKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
@@ -53,7 +73,12 @@ const fail = (reply: FastifyReply, status: number, error: string) =>
   reply.code(status).type('application/json').send({ error });
 
 /** Who may call an endpoint: checked before the body is read, so refusals cost nothing. */
-async function authorize(req: FastifyRequest, reply: FastifyReply, keys: KeyRing): Promise<void> {
+async function authorize(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  keys: KeyRing,
+  signatureWindowS: number,
+): Promise<void> {
   const endpoint = req.routeOptions.config.endpoint;
   if (!endpoint || req.method === 'OPTIONS') return;
   const key = keys.find(presentedKey(req));
@@ -78,7 +103,26 @@ async function authorize(req: FastifyRequest, reply: FastifyReply, keys: KeyRing
     // A secret key sent by a browser has leaked into front-end code: refuse it loudly.
     return fail(reply, 403, `key ${key.id} is a server key and must not be used from a browser`);
   }
+  if (keys.signingSecrets(key).length > 0) {
+    // Headers first, so a missing or stale signature is refused before the body is read.
+    const check = checkSignatureHeaders(req.headers, signatureWindowS);
+    if (!check.ok) return fail(reply, 401, `key ${key.id}: ${check.reason}`);
+    req.signed = { timestamp: check.timestamp, signatures: check.signatures };
+  }
   req.apiKey = key;
+}
+
+/** Once the body is in: the signature must be over exactly these bytes. */
+async function verifySigned(req: FastifyRequest, reply: FastifyReply, keys: KeyRing): Promise<void> {
+  if (!req.signed || !req.apiKey) return;
+  const body = req.rawBody ?? Buffer.alloc(0);
+  if (!verifySignature(keys.signingSecrets(req.apiKey), req.signed.timestamp, req.signed.signatures, body)) {
+    return fail(
+      reply,
+      401,
+      `key ${req.apiKey.id}: bad signature: X-Tradewatch-Signature is not HMAC-SHA256 of "<timestamp>.<body>" with this key's secret`,
+    );
+  }
 }
 
 const batchSchema = z.object({ events: z.array(z.unknown()) });
@@ -92,15 +136,25 @@ export async function buildCollectorApp(deps: CollectorDeps): Promise<FastifyIns
     bodyLimit: config.COLLECTOR_BODY_LIMIT_BYTES,
   });
   app.decorateRequest('apiKey', null);
-  // navigator.sendBeacon can only send CORS-safe types without a preflight: accept JSON as text/plain.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (err) {
-      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
-    }
+  app.decorateRequest('rawBody', null);
+  app.decorateRequest('signed', null);
+  // Fastify's own JSON parser (it refuses __proto__ and constructor poisoning), fed from a
+  // buffer that is kept for the signature check. navigator.sendBeacon can only send
+  // CORS-safe types without a preflight, so JSON also arrives as text/plain.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    parseJson(req, (body as Buffer).toString('utf8'), done);
   });
-  app.addHook('onRequest', (req, reply) => authorize(req, reply, keys));
+  app.addHook('onRequest', (req, reply) => authorize(req, reply, keys, config.COLLECTOR_SIGNATURE_WINDOW_S));
+  app.addHook('preHandler', (req, reply) => verifySigned(req, reply, keys));
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.headers(SECURITY_HEADERS);
+    if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
+    reply.removeHeader('x-powered-by');
+    return payload;
+  });
   app.addHook('onResponse', (req, reply, done) => {
     metrics.requestSeconds.observe(
       { route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
@@ -144,6 +198,10 @@ export async function buildCollectorApp(deps: CollectorDeps): Promise<FastifyIns
       if (!body.success) return fail(reply, 400, 'expected a JSON object {"events": [...]}');
       if (body.data.events.length > config.COLLECTOR_BATCH_MAX_EVENTS) {
         return fail(reply, 413, `at most ${config.COLLECTOR_BATCH_MAX_EVENTS} events per request`);
+      }
+      const deep = tooDeepItem(body.data.events);
+      if (deep !== undefined) {
+        return fail(reply, 400, `events.${deep}: nested deeper than ${MAX_ITEM_DEPTH} levels`);
       }
       const result = await intake(producer, endpoint, req.apiKey as KeyEntry, body.data.events);
       for (const [type, counts] of result.byType) {

@@ -151,17 +151,21 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
         await client.command({ query: `USE ${quoteIdentifier(database)}` });
         currentDatabase = database;
       }
-      for (const [key, value] of settings) {
-        await client.command({ query: `SET ${key} = ${quoteString(value)}` });
-      }
-      // `SET param_x` hands the engine the value exactly as it came over HTTP, in ClickHouse's
-      // escaped text form, so it is parsed as a server parses it (chDB's own binder would
-      // escape it a second time).
-      for (const [name, value] of Object.entries(params)) {
-        await client.command({ query: `SET param_${name} = ${quoteString(value)}` });
-      }
-      const started = process.hrtime.bigint();
+      // Settings applied so far: a later one that fails (unknown name, bad value) must not
+      // leave the earlier ones set for every request after this one.
+      const applied: string[] = [];
       try {
+        for (const [key, value] of settings) {
+          await client.command({ query: `SET ${key} = ${quoteString(value)}` });
+          applied.push(key);
+        }
+        // `SET param_x` hands the engine the value exactly as it came over HTTP, in ClickHouse's
+        // escaped text form, so it is parsed as a server parses it (chDB's own binder would
+        // escape it a second time).
+        for (const [name, value] of Object.entries(params)) {
+          await client.command({ query: `SET param_${name} = ${quoteString(value)}` });
+        }
+        const started = process.hrtime.bigint();
         const result = await client.exec({
           query: sql,
           clickhouse_settings: { default_format: format as 'JSON' },
@@ -185,7 +189,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
         };
       } finally {
         // Settings are session-wide in chDB; put them back so the next request starts clean.
-        for (const [key] of settings) {
+        for (const key of applied) {
           await client.command({ query: `SET ${key} = DEFAULT` }).catch(() => undefined);
         }
       }
@@ -193,7 +197,14 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Prefixed, not resolved against a base: `//x` is a path here, not a host to go to.
+    const url = URL.parse(`http://localhost${req.url ?? '/'}`);
+    if (!url || !req.url?.startsWith('/')) {
+      res
+        .writeHead(400, { 'Content-Type': 'text/plain; charset=UTF-8' })
+        .end(`Cannot parse the request URI\n`);
+      return;
+    }
     res.setHeader('X-ClickHouse-Server-Display-Name', 'tradewatch-embedded');
     if (url.pathname === '/ping' || (url.pathname === '/' && req.method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
