@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.stack/**', '.kafka/**'],
+    exclude: ['node_modules/**', '.stack/**', '.kafka/**', 'test/faults/**'],
     // One real Kafka broker and one embedded ClickHouse for the whole run (test/global-setup.ts);
     // each test file isolates itself with its own topic prefix and database.
     globalSetup: ['test/global-setup.ts'],
