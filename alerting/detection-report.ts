@@ -12,32 +12,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { machineInfo, machineLine } from '../bench/machine.js';
-import { createClickHouse, queryRows } from '../lib/clickhouse/client.js';
-import { loadConfig } from '../lib/config/config.js';
+import { queryRows } from '../lib/clickhouse/client.js';
 import { type SimLabel, scenarioNames } from '../lib/contracts/simulation.js';
-import { createKafka } from '../lib/kafka/client.js';
-import { EventProducer } from '../lib/kafka/producer.js';
 import { createLogger } from '../lib/log.js';
-import { createMetricsRegistry } from '../lib/service/metrics.js';
 import { waitFor } from '../lib/time.js';
 import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
-import { startLocalStack } from '../stack/local-stack.js';
-import { preparePipeline } from '../stack/pipeline.js';
 import { parseRouting } from './config.js';
-import { Notifier } from './notifier.js';
-import { installRules, renderRules } from './rules/loader.js';
-import { AlertStore, chTimeMs } from './store.js';
+import { startDetectionStack } from './detection-stack.js';
+import { renderRules } from './rules/loader.js';
+import { type AlertRow, catches, RULE_OF, readAlerts } from './scenario-match.js';
+import { chTimeMs } from './store.js';
 import { startWebhookPeer } from './testing/chat-peers.js';
-
-/** The rule that must catch each scenario. */
-const RULE_OF: Record<string, string> = {
-  'account-takeover': 'account-takeover',
-  'wash-trading': 'wash-trading',
-  spoofing: 'spoofing',
-  'pump-and-dump': 'pump-and-dump',
-  'negative-buzz': 'negative-buzz',
-};
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECRET = 'detection-report-webhook-secret';
@@ -47,15 +33,6 @@ const duration = (v: string): number => {
   if (!m) throw new InvalidArgumentError('like 90s or 3m');
   return Number(m[1]) * (m[2] === 'm' ? 60_000 : 1_000);
 };
-
-interface AlertRow {
-  fingerprint: string;
-  rule_id: string;
-  entity: string;
-  related: string[];
-  trigger_at: string;
-  detected_at: string;
-}
 
 const percentile = (xs: number[], p: number): number | undefined => {
   if (xs.length === 0) return undefined;
@@ -68,35 +45,23 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
   const dir = mkdtempSync(join(tmpdir(), 'tradewatch-detection-'));
   const started = Date.now();
   process.stderr.write(`starting an embedded stack in ${dir}…\n`);
-  const stack = await startLocalStack({ dir, log });
   const webhook = await startWebhookPeer(SECRET);
-  let notifier: Notifier | undefined;
-  let producer: EventProducer | undefined;
+  const routing = parseRouting({
+    channels: { hook: { type: 'webhook', url: webhook.url, secret: SECRET } },
+    routes: [{ channels: ['hook'], group_max_alerts: 1, repeat_interval_s: 0 }],
+  });
+  const running = await startDetectionStack({
+    dir,
+    database: 'detection',
+    routing,
+    log,
+    service: 'detection-report',
+  }).catch(async (err: unknown) => {
+    await webhook.close();
+    throw err;
+  });
+  const { clickhouse, producer } = running;
   try {
-    const config = loadConfig({
-      ...process.env,
-      ...stack.env,
-      CLICKHOUSE_DATABASE: 'detection',
-      KAFKA_ENGINE_FLUSH_INTERVAL_MS: '500',
-    });
-    await preparePipeline(config, log);
-    const clickhouse = createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
-    await installRules(clickhouse, log, {});
-    const routing = parseRouting({
-      channels: { hook: { type: 'webhook', url: webhook.url, secret: SECRET } },
-      routes: [{ channels: ['hook'], group_max_alerts: 1, repeat_interval_s: 0 }],
-    });
-    notifier = new Notifier({
-      store: new AlertStore(clickhouse),
-      routing,
-      log,
-      registry: createMetricsRegistry('detection-report'),
-      pollIntervalMs: 250,
-      lookbackHours: 24,
-      dryRun: false,
-    });
-    await notifier.start();
-    producer = await EventProducer.connect(createKafka(config, log), config, log);
     const sim = new Simulation({
       seed: o.seed,
       startMs: o.fullSpeed ? Date.now() - o.duration : Date.now(),
@@ -121,13 +86,8 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
         for (const a of body.alerts) if (!receivedAt.has(a.fingerprint)) receivedAt.set(a.fingerprint, r.at);
       }
     };
-    const alertsNow = () =>
-      queryRows<AlertRow>(
-        clickhouse,
-        'SELECT fingerprint, rule_id, entity, related, trigger_at, detected_at FROM alerts FINAL ORDER BY detected_at',
-      );
-    const matches = (a: AlertRow, l: SimLabel) =>
-      RULE_OF[l.scenario] === a.rule_id && (a.entity === l.entity || a.related.includes(l.entity));
+    const alertsNow = () => readAlerts(clickhouse);
+    const matches = catches;
     let alerts: AlertRow[] = [];
     await waitFor(
       'every planted scenario delivered',
@@ -224,13 +184,10 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     const file = join(resultsDir, `detection-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(summary, null, 2));
     process.stdout.write(`JSON: ${file}\n`);
-    await clickhouse.close();
     if (rows.some((r) => r.missed > 0)) process.exitCode = 1;
   } finally {
-    await notifier?.stop();
-    await producer?.close();
+    await running.stop();
     await webhook.close();
-    await stack.stop();
     if (!o.keep) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,43 +6,13 @@ import {
   startTelegramPeer,
   startWebhookPeer,
 } from '../testing/chat-peers.js';
+import { aNotification, anAlert } from '../testing/notifications.js';
 import { createTransport } from './index.js';
 import { SLACK_LIMITS, slackPayload } from './slack.js';
 import { telegramText } from './telegram.js';
-import type { AlertView, Notification } from './types.js';
 
 const HOSTILE =
   '<script>alert(1)</script> & *bold* _it_ `code` ``` [x](http://evil) <@U123> <!channel> ~s~ >q #h +-=|{}.! \\';
-
-const anAlert = (o: Partial<AlertView> = {}): AlertView => ({
-  fingerprint: 'f'.repeat(64),
-  alert_id: 'account-takeover-ffffffffffff',
-  rule_id: 'account-takeover',
-  severity: 'critical',
-  entity_type: 'account',
-  entity: 'acc-00042',
-  related: [],
-  venue: '',
-  title: 'Account takeover: login from a new IP, then a large withdrawal',
-  summary: 'login from new IP 185.220.100.9 (NG), then 1 withdrawal(s) worth 204670 USD',
-  evidence: '{"logins":[{"ip":"185.220.100.9"}]}',
-  first_seen: '2026-01-01 00:00:00.000',
-  last_seen: '2026-01-01 00:00:30.000',
-  trigger_at: '2026-01-01 00:00:30.000',
-  detected_at: '2026-01-01 00:00:31.000',
-  effective_status: 'firing',
-  assignee: '',
-  runbook: 'Freeze withdrawals for the account.',
-  ...o,
-});
-
-const aNotification = (alerts: AlertView[], kind: Notification['kind'] = 'firing'): Notification => ({
-  messageId: 'm'.repeat(64),
-  kind,
-  alerts,
-  deliveryIds: alerts.map((_, i) => String(i).padStart(64, '0')),
-  dashboardUrl: 'http://127.0.0.1:3000/d/tradewatch-alerts',
-});
 
 const hostileAlert = anAlert({
   entity: `acc-${HOSTILE}`,

@@ -1,3 +1,4 @@
+import { consoleChannel } from './console.js';
 import { slackChannel } from './slack.js';
 import { telegramChannel } from './telegram.js';
 import type { Transport } from './types.js';
@@ -5,6 +6,7 @@ import { webhookChannel } from './webhook.js';
 
 /** The channel registry: a new channel type is one file plus one entry here. */
 export const channelTypes = {
+  console: consoleChannel,
   slack: slackChannel,
   telegram: telegramChannel,
   webhook: webhookChannel,

@@ -52,7 +52,10 @@ async function main(): Promise<void> {
     maxBodyBytes: config.CLICKHOUSE_MAX_BODY_BYTES,
     log,
   });
-  log.info({ url: http.url, dataDir, version: serverVersion, pid: process.pid }, 'listening');
+  // The parent waits for this line (host-process.ts), so it is written whatever LOG_LEVEL says.
+  log
+    .child({}, { level: 'info' })
+    .info({ url: http.url, dataDir, version: serverVersion, pid: process.pid }, 'listening');
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,0 +1,189 @@
+/**
+ * `make demo` / `npm run demo`: the whole platform on one machine, no Docker. Starts the
+ * embedded stack (Kafka broker + ClickHouse engine), migrates, installs the alert rules,
+ * replays the recorded market sample, runs the simulator with every labelled scenario over
+ * background flow, relays alerts through the notifier to the terminal (and Slack, Telegram
+ * or a webhook when configured), and prints a status every two seconds. Ctrl-C, SIGTERM or
+ * --duration stop everything and print which scenarios were caught and when.
+ *
+ * `npm run demo` runs it with `node --import tsx`, not the tsx CLI: a terminal's Ctrl-C
+ * reaches every process of the group, and the tsx CLI SIGKILLs a child that has not
+ * acknowledged the signal within 30 ms, which a busy machine easily misses.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { notifierDefaults } from '../alerting/config.js';
+import { type DetectionStack, startDetectionStack } from '../alerting/detection-stack.js';
+import { messageOf } from '../lib/errors.js';
+import { createLogger } from '../lib/log.js';
+import { type DemoProducers, startDemoProducers } from './demo/producers.js';
+import { demoRouting } from './demo/routing.js';
+import { DEMO_SCHEDULE } from './demo/schedule.js';
+import { DemoStatus, summaryLines } from './demo/status.js';
+import { exitWhenOrphaned } from './parent-watch.js';
+import { stackDir } from './pipeline.js';
+
+const wholeNumber =
+  (min: number) =>
+  (value: string): number => {
+    const v = Number(value);
+    if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}`);
+    return v;
+  };
+
+interface Options {
+  duration: number;
+  dir: string;
+  keep: boolean;
+  seed: number;
+  rate: number;
+}
+
+const STATUS_INTERVAL_MS = 2_000;
+/** The process's own start: the demo's clock includes tsx and module loading. */
+const startedAt = Math.round(performance.timeOrigin);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const since = () => `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
+
+async function run(o: Options): Promise<void> {
+  const log = createLogger('demo', { destination: 2, level: process.env.LOG_LEVEL ?? 'warn' });
+  // The ClickHouse host inherits the environment and announces readiness in an info line;
+  // a quieter LOG_LEVEL meant for the demo would make its start time out.
+  delete process.env.LOG_LEVEL;
+  const { routing, channels } = demoRouting();
+  const dir = resolve(o.dir);
+  if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  // A signal may come at any moment, start-up included: everything started so far is stopped.
+  let stopReason: string | undefined;
+  let wake: () => void = () => {};
+  const stopRequested = new Promise<void>((r) => {
+    wake = r;
+  });
+  const requestStop = (reason: string) => {
+    if (stopReason !== undefined) {
+      if (reason.startsWith('SIG')) {
+        process.stderr.write(`${reason} again: exiting now\n`);
+        process.exit(1);
+      }
+      return;
+    }
+    stopReason = reason;
+    out(`\nStopping (${reason}): producers first, then the notifier, ClickHouse and Kafka…`);
+    wake();
+  };
+  process.on('SIGINT', () => requestStop('SIGINT'));
+  process.on('SIGTERM', () => requestStop('SIGTERM'));
+  // npm and make do not pass a SIGTERM on to their child: when the process that ran the
+  // demo is gone (or the terminal closed), stop as if asked.
+  exitWhenOrphaned(() => requestStop('parent process gone'));
+  if (o.duration > 0)
+    setTimeout(
+      () => requestStop(`--duration ${o.duration} s`),
+      startedAt + o.duration * 1000 - Date.now(),
+    ).unref();
+
+  out(`Starting Kafka + ClickHouse in ${dir} (${since()})…`);
+  let producers: DemoProducers | undefined;
+  const starting = startDetectionStack({
+    dir,
+    database: 'tradewatch',
+    routing,
+    log,
+    service: 'demo',
+    notifierPollIntervalMs: notifierDefaults.NOTIFIER_POLL_INTERVAL_MS,
+    onTopicsReady: (producer, config) => {
+      out(`Kafka:      ${config.KAFKA_BROKERS.join(',')}`);
+      out(`ClickHouse: ${config.CLICKHOUSE_URL}   (database ${config.CLICKHOUSE_DATABASE})`);
+      if (stopReason !== undefined) return async () => {};
+      producers = startDemoProducers({ producer, log, seed: o.seed, rate: o.rate, onFailure: requestStop });
+      out(
+        `Topics ready (${since()}): replaying the market sample in a loop; simulator seed ${o.seed}, ${o.rate} background events/s, planting ${DEMO_SCHEDULE.map((p) => `${p.scenario} +${p.afterMs / 1000} s`).join(', ')}.`,
+      );
+      out('Migrating ClickHouse and installing the rules meanwhile…');
+      const started = producers;
+      return () => started.stop();
+    },
+  });
+  const running: DetectionStack | undefined = await starting.catch((err: unknown) => {
+    // A Ctrl-C in a terminal reaches the broker and ClickHouse too, so start-up fails: that is the stop asked for.
+    if (stopReason === undefined) throw err;
+    log.warn({ err }, 'start-up ended by the stop');
+    return undefined;
+  });
+  if (!running) {
+    out(`Stopped during start-up after ${since()}; everything it had started is stopped.`);
+    return;
+  }
+  const { stack, clickhouse } = running;
+  writeFileSync(
+    join(dir, 'stack.env'),
+    `KAFKA_BROKERS=${stack.env.KAFKA_BROKERS}\nCLICKHOUSE_URL=${stack.env.CLICKHOUSE_URL}\n`,
+  );
+  out(`Rules installed, notifier relaying to: ${channels.join(', ')} (${since()}).`);
+  out(`Broker log: ${stack.kafka.logFile}; other terminals: set -a; . ${join(dir, 'stack.env')}; set +a`);
+  out('Alerts print below as they are delivered; a status every 2 s. Ctrl-C stops everything.\n');
+
+  const status = new DemoStatus({ clickhouse, producer: running.producer, startedAt, producers });
+  let busy = false;
+  const ticker = setInterval(() => {
+    if (busy || stopReason !== undefined) return;
+    busy = true;
+    status
+      .lines(DEMO_SCHEDULE)
+      .then((lines) => {
+        if (stopReason === undefined) out(lines.join('\n'));
+      })
+      .catch((err: unknown) => log.warn({ err }, 'status query failed'))
+      .finally(() => {
+        busy = false;
+      });
+  }, STATUS_INTERVAL_MS);
+
+  await stopRequested;
+  clearInterval(ticker);
+  await producers?.stop();
+  const outcomes = await status.finalOutcomes(DEMO_SCHEDULE, 10_000);
+  for (const line of summaryLines(outcomes, DEMO_SCHEDULE)) out(line);
+  // After a terminal's Ctrl-C the broker and ClickHouse stop by themselves at the same time, so
+  // a client may fail to say goodbye; the processes are gone either way (stack.stop waits for them).
+  const trouble = await running.stop().then(
+    () => undefined,
+    (err: unknown) => (stopReason === 'SIGINT' ? messageOf(err) : Promise.reject(err)),
+  );
+  const kept = o.keep ? ` Data kept in ${dir}.` : '';
+  out(
+    trouble === undefined
+      ? `Stopped cleanly after ${since()}.${kept}`
+      : `Stopped after ${since()}; every process is gone (a client said while stopping: ${trouble}).${kept}`,
+  );
+}
+
+new Command('demo')
+  .description(
+    'the whole platform on one machine: market sample, simulator scenarios, rules, alerts in the terminal',
+  )
+  .option(
+    '--duration <seconds>',
+    'stop by itself this long after the start (0: run until Ctrl-C)',
+    wholeNumber(0),
+    0,
+  )
+  .option('--dir <path>', 'data directory (emptied first unless --keep)', join(stackDir(), 'demo'))
+  .option('--keep', 'keep the data directory from the last run', false)
+  .option(
+    '--seed <n>',
+    'simulator seed: the same seed plants the same scenarios on the same accounts',
+    wholeNumber(0),
+    7,
+  )
+  .option('--rate <n>', 'background events per second from the simulator', wholeNumber(1), 100)
+  .action(run)
+  .parseAsync()
+  .then(() => process.exit(0))
+  .catch((err: unknown) => {
+    process.stderr.write(`demo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });

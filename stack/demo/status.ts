@@ -1,0 +1,149 @@
+import { type AlertRow, catches, RULE_OF, readAlerts } from '../../alerting/scenario-match.js';
+import { chTimeMs } from '../../alerting/store.js';
+import { type ClickHouseClient, queryNumber, queryRows } from '../../lib/clickhouse/client.js';
+import type { EventProducer } from '../../lib/kafka/producer.js';
+import type { DemoProducers } from './producers.js';
+import type { PlannedScenario } from './schedule.js';
+
+/** A planted scenario and the alert that caught it, timed from the demo's start (ms). */
+export interface ScenarioOutcome {
+  scenario: PlannedScenario['scenario'];
+  plantedAtMs: number;
+  alert?: { rule: string; entity: string; atMs: number };
+}
+
+const n = (v: number) => Math.round(v).toLocaleString('en-US');
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * What the demo prints every two seconds and at the end, read from where the data really
+ * is: events acknowledged by Kafka (the producer's counts), rows written to the facts
+ * (pipeline_events_1m, per topic), alerts (the alerts table), and the ground truth of what
+ * was planted (sim_labels, once a scenario has finished).
+ */
+export class DemoStatus {
+  readonly #clickhouse: ClickHouseClient;
+  readonly #producer: EventProducer;
+  readonly #startedAt: number;
+  readonly #producers: DemoProducers | undefined;
+  /** The last outcomes read: the summary falls back on them when ClickHouse has stopped first. */
+  #lastOutcomes: ScenarioOutcome[] = [];
+  #lastAcked = new Map<string, number>();
+  #lastAt = Date.now();
+
+  constructor(options: {
+    clickhouse: ClickHouseClient;
+    producer: EventProducer;
+    startedAt: number;
+    /** Undefined when the demo was stopped before they started. */
+    producers: DemoProducers | undefined;
+  }) {
+    this.#producers = options.producers;
+    // Rates count from now: the producers may have started during the migrations.
+    this.#lastAcked = new Map(Object.entries(options.producer.stats().accepted));
+    this.#clickhouse = options.clickhouse;
+    this.#producer = options.producer;
+    this.#startedAt = options.startedAt;
+  }
+
+  /** Each planted scenario's first alert: its rule, on its labelled entity once the label has landed. */
+  async outcomes(schedule: readonly PlannedScenario[]): Promise<ScenarioOutcome[]> {
+    if (!this.#producers) return [];
+    const { simStartedAt: simStart, simStoppedAt } = this.#producers;
+    const [alerts, labels] = await Promise.all([
+      readAlerts(this.#clickhouse),
+      queryRows<{ scenario: string; entity: string }>(
+        this.#clickhouse,
+        'SELECT scenario, entity FROM sim_labels FINAL',
+      ),
+    ]);
+    this.#lastOutcomes = schedule
+      .filter((p) => simStart + p.afterMs <= (simStoppedAt ?? Date.now()))
+      .map((p) => {
+        const label = labels.find((l) => l.scenario === p.scenario);
+        // Before its label lands (a scenario is labelled after its last step), any alert of
+        // its rule counts: the scenario rules stay silent on background flow.
+        const hit = alerts.find((a: AlertRow) =>
+          label ? catches(a, label) : a.rule_id === RULE_OF[p.scenario],
+        );
+        const outcome: ScenarioOutcome = {
+          scenario: p.scenario,
+          plantedAtMs: simStart + p.afterMs - this.#startedAt,
+        };
+        if (hit)
+          outcome.alert = {
+            rule: hit.rule_id,
+            entity: hit.entity,
+            atMs: chTimeMs(hit.detected_at) - this.#startedAt,
+          };
+        return outcome;
+      });
+    return this.#lastOutcomes;
+  }
+
+  /** Fresh outcomes, or within `ms` the last ones read (a Ctrl-C in a terminal stops ClickHouse too). */
+  async finalOutcomes(schedule: readonly PlannedScenario[], ms: number): Promise<ScenarioOutcome[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const fallback = new Promise<ScenarioOutcome[]>((resolve) => {
+      timer = setTimeout(() => resolve(this.#lastOutcomes), ms);
+    });
+    const fresh = this.outcomes(schedule).catch(() => this.#lastOutcomes);
+    return Promise.race([fresh, fallback]).finally(() => clearTimeout(timer));
+  }
+
+  /** Three lines: events/s per topic, rows in the facts, alerts per rule and scenarios caught. */
+  async lines(schedule: readonly PlannedScenario[]): Promise<string[]> {
+    const now = Date.now();
+    const acked = this.#producer.stats().accepted;
+    const rates = Object.entries(acked)
+      .map(
+        ([topic, total]) =>
+          [topic, (total - (this.#lastAcked.get(topic) ?? 0)) / ((now - this.#lastAt) / 1000)] as const,
+      )
+      .sort(([a], [b]) => a.localeCompare(b));
+    this.#lastAcked = new Map(Object.entries(acked));
+    this.#lastAt = now;
+    const [facts, dead, alerts, outcomes] = await Promise.all([
+      queryRows<{ topic: string; rows: string }>(
+        this.#clickhouse,
+        'SELECT topic, sum(events) AS rows FROM pipeline_events_1m GROUP BY topic ORDER BY topic',
+      ),
+      queryNumber(this.#clickhouse, 'SELECT count() FROM dead_letters'),
+      queryRows<{ rule_id: string; alerts: string }>(
+        this.#clickhouse,
+        'SELECT rule_id, count() AS alerts FROM alerts FINAL GROUP BY rule_id ORDER BY rule_id',
+      ),
+      this.outcomes(schedule),
+    ]);
+    const totalRows = facts.reduce((s, f) => s + Number(f.rows), 0);
+    const caught = outcomes.filter((o) => o.alert).length;
+    const elapsed = `[${String(Math.round((now - this.#startedAt) / 1000)).padStart(4)} s]`;
+    const pad = ' '.repeat(elapsed.length);
+    return [
+      `${elapsed} events/s acknowledged by Kafka: ${rates.map(([t, r]) => `${t} ${n(r)}`).join(' · ') || '-'}`,
+      `${pad} rows in ClickHouse facts: ${n(totalRows)} (${facts.map((f) => `${f.topic} ${n(Number(f.rows))}`).join(' · ') || '-'}) · dead letters ${n(dead)}`,
+      `${pad} alerts fired: ${alerts.map((a) => `${a.rule_id} ${a.alerts}`).join(' · ') || 'none yet'} · scenarios alerted ${caught}/${outcomes.length} planted of ${schedule.length}`,
+    ];
+  }
+}
+
+/** The closing table: each scenario, when it was planted and when its alert came, from the demo's start. */
+export function summaryLines(
+  outcomes: readonly ScenarioOutcome[],
+  schedule: readonly PlannedScenario[],
+): string[] {
+  const lines = ['', 'Scenarios (seconds from the start of the demo):'];
+  for (const p of schedule) {
+    const o = outcomes.find((x) => x.scenario === p.scenario);
+    const name = p.scenario.padEnd(18);
+    if (!o) lines.push(`  ${name} not planted (the demo stopped first)`);
+    else if (!o.alert) lines.push(`  ${name} planted at ${seconds(o.plantedAtMs)}, no alert yet`);
+    else
+      lines.push(
+        `  ${name} planted at ${seconds(o.plantedAtMs)}, alerted at ${seconds(o.alert.atMs)} (${o.alert.rule} on ${o.alert.entity})`,
+      );
+  }
+  const caught = outcomes.filter((o) => o.alert).length;
+  lines.push(`${caught} of ${schedule.length} scenarios alerted.`);
+  return lines;
+}
