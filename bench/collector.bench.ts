@@ -21,11 +21,11 @@ import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import { createLogger } from '../lib/log.js';
-import { hashKey } from '../producers/user/keys.js';
 import { spawnUntilReady } from '../stack/child-process.js';
 import { freePort, startKafkaBroker } from '../stack/kafka/broker.js';
 import { aBrowserAction, aLogin, aWithdrawal } from '../test/engine-user-builders.js';
 import { machineLine } from './machine.js';
+import { writeCollectorKeys } from './services.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -111,22 +111,7 @@ async function main(): Promise<void> {
     await producer.close();
 
     // The collector as its own process, then autocannon against it over loopback.
-    const keysFile = join(dir, 'keys.json');
-    writeFileSync(
-      keysFile,
-      JSON.stringify({
-        keys: [
-          {
-            id: 'bench',
-            kind: 'server',
-            sha256: hashKey(KEY),
-            endpoint: 'user',
-            types: ['user.login', 'user.withdrawal', 'user.browser_action'],
-            rate_limit_max_requests: 1_000_000,
-          },
-        ],
-      }),
-    );
+    const keysFile = writeCollectorKeys(dir, KEY);
     const port = await freePort();
     const collector = await spawnUntilReady({
       what: 'collector',

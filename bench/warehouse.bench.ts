@@ -1,24 +1,22 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
 import { CompressionTypes } from 'kafkajs';
 import { cookbookQueries } from '../clickhouse/cookbook.js';
 import { type ClickHouseClient, createClickHouse, queryNumber, queryRows } from '../lib/clickhouse/client.js';
 import { splitStatements } from '../lib/clickhouse/sql-statements.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
-import { engineTopics } from '../lib/contracts/engine.js';
-import { marketTopics } from '../lib/contracts/market.js';
-import { socialTopics } from '../lib/contracts/social.js';
-import { userTopics } from '../lib/contracts/user.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { waitFor } from '../lib/time.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
-import { type WarehouseDataset, warehouseDataset } from '../test/warehouse-data.js';
-import { machineInfo, machineLine } from './machine.js';
+import { eventMix, type MixTopic } from './event-mix.js';
+import { machineLine } from './machine.js';
+import { type SummaryRow, summaryTable, writeResult } from './report.js';
 
 /**
  * The warehouse, each figure beside its baseline from the same run:
@@ -31,9 +29,36 @@ import { machineInfo, machineLine } from './machine.js';
  *     (default 10 million) and the other facts in proportion, rollups refreshed.
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when both are set, else starts the embedded stack.
  */
-const TRADES = Number(process.env.WAREHOUSE_BENCH_TRADES ?? 10_000_000);
-const INGEST_COPIES = Number(process.env.WAREHOUSE_BENCH_INGEST_COPIES ?? 120);
-const QUERY_RUNS = Number(process.env.WAREHOUSE_BENCH_QUERY_RUNS ?? 7);
+const PARTS = ['ingest', 'storage', 'queries'] as const;
+const options = new Command('warehouse-bench')
+  .description('Kafka engine ingest vs direct INSERT, storage per million trades, cookbook query latency')
+  .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')}`, PARTS.join(','))
+  .option(
+    '--trades <n>',
+    'generated trades the queries run over',
+    process.env.WAREHOUSE_BENCH_TRADES ?? '10000000',
+  )
+  .option(
+    '--ingest-copies <n>',
+    'copies of the warehouse dataset for ingest (about 1,674 events each)',
+    process.env.WAREHOUSE_BENCH_INGEST_COPIES ?? '120',
+  )
+  .option(
+    '--query-runs <n>',
+    'runs per query (the first warms caches)',
+    process.env.WAREHOUSE_BENCH_QUERY_RUNS ?? '7',
+  )
+  .parse()
+  .opts<{ only: string; trades: string; ingestCopies: string; queryRuns: string }>();
+const only = new Set(options.only.split(','));
+const unknownPart = [...only].find((p) => !(PARTS as readonly string[]).includes(p));
+if (unknownPart)
+  throw new Error(`--only: unknown part "${unknownPart}", expected some of ${PARTS.join(',')}`);
+const TRADES = Number(options.trades);
+const INGEST_COPIES = Number(options.ingestCopies);
+const QUERY_RUNS = Number(options.queryRuns);
+const INGEST_TARGET = 100_000;
+const QUERY_P95_TARGET_MS = 1_000;
 const REFRESH_VIEWS = ['market_1m_refresh', 'user_risk_daily_refresh', 'token_risk_5m_refresh'];
 const here = dirname(fileURLToPath(import.meta.url));
 const log = createLogger('bench', { destination: 2, level: 'warn' });
@@ -63,40 +88,10 @@ async function refreshRollups(clickhouse: ClickHouseClient): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // a. Kafka engine ingest vs direct insert
 // ---------------------------------------------------------------------------------------
-type Batch = {
-  name: string;
-  key: (event: never) => string;
-  table: string;
-  events: Record<string, unknown>[];
-};
-
-function ingestBatches(): Batch[] {
-  const sets = Array.from({ length: INGEST_COPIES }, (_, i) => warehouseDataset(1_000 + i));
-  const all = (field: keyof WarehouseDataset) =>
-    sets.flatMap((s) => s[field] as unknown as Record<string, unknown>[]);
-  const batch = (
-    spec: { name: string; key: (event: never) => string },
-    table: string,
-    field: keyof WarehouseDataset,
-  ) => ({
-    name: spec.name,
-    key: spec.key,
-    table,
-    events: all(field),
-  });
-  return [
-    batch(marketTopics.marketTrades, 'market_trades', 'trades'),
-    batch(marketTopics.marketBookL1, 'market_book_l1', 'books'),
-    batch(engineTopics.engineOrders, 'engine_orders', 'orders'),
-    batch(engineTopics.engineExecutions, 'engine_executions', 'executions'),
-    batch(userTopics.userLogins, 'user_logins', 'logins'),
-    batch(userTopics.userFunds, 'user_funds', 'funds'),
-    batch(socialTopics.socialMentions, 'social_mentions', 'mentions'),
-  ];
-}
+type Batch = MixTopic;
 
 async function benchIngest() {
-  const batches = ingestBatches();
+  const batches = eventMix(INGEST_COPIES);
   const rows = batches.reduce((n, b) => n + b.events.length, 0);
   progress(`ingest: ${rows.toLocaleString('en')} events over ${batches.length} topics`);
 
@@ -109,7 +104,7 @@ async function benchIngest() {
   await preparePipeline(viaKafka, log);
   const kafkaClient = clientFor(viaKafka);
   const kafka = createKafka(viaKafka, log);
-  const topicOf = (b: Batch) => `${viaKafka.KAFKA_TOPIC_PREFIX}${b.name}`;
+  const topicOf = (b: Batch) => `${viaKafka.KAFKA_TOPIC_PREFIX}${b.spec.name}`;
   await waitForConsumers(kafka, kafkaClient, batches.map(topicOf));
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
   await producer.connect();
@@ -123,7 +118,7 @@ async function benchIngest() {
             topic: topicOf(b),
             messages: events
               .slice(i, i + 5_000)
-              .map((e) => ({ key: b.key(e as never), value: JSON.stringify(e) })),
+              .map((e) => ({ key: b.spec.key(e), value: JSON.stringify(e) })),
           },
         ],
       });
@@ -131,7 +126,7 @@ async function benchIngest() {
   };
   const counted = (b: Batch, n: number) =>
     waitFor(
-      `${b.name} ingested`,
+      `${b.spec.name} ingested`,
       async () => {
         const seen = await queryNumber(
           kafkaClient,
@@ -315,41 +310,101 @@ async function benchQueries(clickhouse: ClickHouseClient) {
 }
 
 // ---------------------------------------------------------------------------------------
-try {
-  process.stdout.write(`${machineLine()}\n`);
-  const ingest = await benchIngest();
-  const queriesConfig = configFor('queries');
-  await preparePipeline(queriesConfig, log);
-  const clickhouse = clientFor(queriesConfig);
-  // Paused while the data is generated (they would recompute it piecemeal), started again
-  // for the backfill that is timed.
-  for (const view of REFRESH_VIEWS) await clickhouse.command({ query: `SYSTEM STOP VIEW ${view}` });
-  const storage = await benchStorage(clickhouse);
-  const queries = await benchQueries(clickhouse);
-  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${queriesConfig.CLICKHOUSE_DATABASE} SYNC` });
-  await clickhouse.close();
+async function floorMs(clickhouse: ClickHouseClient): Promise<number> {
+  const times: number[] = [];
+  for (let k = 0; k < 20; k += 1) {
+    const started = performance.now();
+    await queryRows(clickhouse, 'SELECT 1');
+    times.push(performance.now() - started);
+  }
+  return quantile(
+    times.sort((a, b) => a - b),
+    0.5,
+  );
+}
 
-  const fmt = (n: number) => Math.round(n).toLocaleString('en');
-  const lines = [
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+function ingestLines(ingest: Awaited<ReturnType<typeof benchIngest>>): string[] {
+  return [
     `a. ingest, ${fmt(ingest.rows)} events over 7 topics into facts + rollups`,
     `   Kafka engine path      ${fmt(ingest.kafka.rowsPerSecond)} rows/s  (facts in ${fmt(ingest.kafka.factsMs)} ms, + rollups ${fmt(ingest.kafka.totalMs)} ms)`,
     `   direct JSONEachRow     ${fmt(ingest.direct.rowsPerSecond)} rows/s  (facts in ${fmt(ingest.direct.factsMs)} ms, + rollups ${fmt(ingest.direct.totalMs)} ms)`,
     `   ratio Kafka / direct   ${(ingest.kafka.rowsPerSecond / ingest.direct.rowsPerSecond).toFixed(2)}x`,
+  ];
+}
+
+function storageLines(storage: Awaited<ReturnType<typeof benchStorage>>): string[] {
+  return [
     'b. market_trades storage per million trades (compressed bytes in active parts)',
     `   with codecs            ${fmt(storage.withCodecs.bytesPerMillion)} B`,
     `   default LZ4 only       ${fmt(storage.withoutCodecs.bytesPerMillion)} B  (codecs: ${(storage.withCodecs.bytesPerMillion / storage.withoutCodecs.bytesPerMillion).toFixed(2)}x the size)`,
+  ];
+}
+
+function queryLines(queries: Awaited<ReturnType<typeof benchQueries>>, floor: number): string[] {
+  return [
     `c. ${queries.perQuery.length} cookbook queries over ${fmt(queries.trades)} trades, ${QUERY_RUNS - 1} warm runs each`,
     `   generation ${fmt(queries.generateMs)} ms, rollup backfill ${fmt(queries.rollupBackfillMs)} ms`,
-    `   all queries            p50 ${fmt(queries.p50Ms)} ms, p95 ${fmt(queries.p95Ms)} ms`,
+    `   all queries            p50 ${fmt(queries.p50Ms)} ms, p95 ${fmt(queries.p95Ms)} ms  (SELECT 1 round trip ${floor.toFixed(1)} ms)`,
     ...queries.perQuery.map(
       (q) => `   ${q.id.padEnd(34)} p50 ${fmt(q.p50Ms).padStart(6)} ms  p95 ${fmt(q.p95Ms).padStart(6)} ms`,
     ),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  const results = join(here, 'results');
-  mkdirSync(results, { recursive: true });
-  const file = join(results, `warehouse-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine: machineInfo(), ingest, storage, queries }, null, 2));
+}
+
+try {
+  process.stdout.write(`${machineLine()}\n`);
+  const lines: string[] = [];
+  const summary: SummaryRow[] = [];
+  const details: Record<string, unknown> = {};
+  if (only.has('ingest')) {
+    const ingest = await benchIngest();
+    details.ingest = ingest;
+    lines.push(...ingestLines(ingest));
+    summary.push({
+      benchmark: `Kafka -> ClickHouse ingest, facts + rollups (${fmt(ingest.rows)} events)`,
+      result: `${fmt(ingest.kafka.rowsPerSecond)} rows/s`,
+      baseline: `${fmt(ingest.direct.rowsPerSecond)} rows/s direct INSERT`,
+      ratio: Math.round((ingest.kafka.rowsPerSecond / ingest.direct.rowsPerSecond) * 100) / 100,
+      target: `>= ${fmt(INGEST_TARGET)} ev/s`,
+      met: ingest.kafka.rowsPerSecond >= INGEST_TARGET,
+    });
+  }
+  if (only.has('storage') || only.has('queries')) {
+    const queriesConfig = configFor('queries');
+    await preparePipeline(queriesConfig, log);
+    const clickhouse = clientFor(queriesConfig);
+    // Paused while the data is generated (they would recompute it piecemeal), started again
+    // for the backfill that is timed.
+    for (const view of REFRESH_VIEWS) await clickhouse.command({ query: `SYSTEM STOP VIEW ${view}` });
+    if (only.has('storage')) {
+      const storage = await benchStorage(clickhouse);
+      details.storage = storage;
+      lines.push(...storageLines(storage));
+    }
+    if (only.has('queries')) {
+      const queries = await benchQueries(clickhouse);
+      const floor = await floorMs(clickhouse);
+      details.queries = { ...queries, selectOneMs: floor };
+      lines.push(...queryLines(queries, floor));
+      summary.push({
+        benchmark: `cookbook queries p50/p95 (${fmt(queries.trades)} trades)`,
+        result: `${fmt(queries.p50Ms)} / ${fmt(queries.p95Ms)} ms`,
+        baseline: `SELECT 1: ${floor.toFixed(1)} ms`,
+        ratio: null,
+        target: `p95 <= ${fmt(QUERY_P95_TARGET_MS)} ms`,
+        met: queries.p95Ms <= QUERY_P95_TARGET_MS,
+      });
+    }
+    await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${queriesConfig.CLICKHOUSE_DATABASE} SYNC` });
+    await clickhouse.close();
+  }
+  process.stdout.write(`${lines.join('\n')}\n${summaryTable(summary)}\n`);
+  const file = writeResult('warehouse', summary, {
+    settings: { parts: [...only], trades: TRADES, ingestCopies: INGEST_COPIES, queryRuns: QUERY_RUNS },
+    ...details,
+  });
   process.stdout.write(`results: ${file}\n`);
 } finally {
   await stack?.stop();

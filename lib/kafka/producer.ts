@@ -4,6 +4,7 @@ import {
   type Message,
   Partitioners,
   type Producer,
+  type ProducerConfig,
   type TopicMessages,
 } from 'kafkajs';
 import type { Config } from '../config/config.js';
@@ -38,6 +39,16 @@ type ProducerSettings = Pick<
   'KAFKA_TOPIC_PREFIX' | 'KAFKA_COMPRESSION' | 'KAFKA_LINGER_MS' | 'KAFKA_BATCH_MAX_MESSAGES'
 >;
 
+/** The KafkaJS producer settings EventProducer uses (the producer benchmark's baseline uses them too). */
+export const PRODUCER_OPTIONS = {
+  idempotent: true,
+  // Idempotence keeps order and de-duplicates retries only with at most 5 requests in flight.
+  maxInFlightRequests: 5,
+  allowAutoTopicCreation: false,
+  // murmur2 on the key, as the Java client: a key lands on the same partition from any language.
+  createPartitioner: Partitioners.DefaultPartitioner,
+} as const satisfies ProducerConfig;
+
 interface Pending {
   topic: string;
   messages: Message[];
@@ -70,14 +81,7 @@ export class EventProducer {
   }
 
   static async connect(kafka: Kafka, settings: ProducerSettings, log: Logger): Promise<EventProducer> {
-    const producer = kafka.producer({
-      idempotent: true,
-      // Idempotence keeps order and de-duplicates retries only with at most 5 requests in flight.
-      maxInFlightRequests: 5,
-      allowAutoTopicCreation: false,
-      // murmur2 on the key, as the Java client: a key lands on the same partition from any language.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = kafka.producer(PRODUCER_OPTIONS);
     await producer.connect();
     return new EventProducer(producer, settings, log.child({ module: 'producer' }));
   }

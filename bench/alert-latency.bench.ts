@@ -1,0 +1,200 @@
+/**
+ * Event-to-alert latency under background load, for a per-event rule (account-takeover:
+ * one large withdrawal after a new-IP login fires it) and a windowed rule (wash-trading:
+ * fires on the third pre-arranged trade). The simulator plants each scenario several
+ * times over real-time background flow into a real broker; ClickHouse ingests through the
+ * Kafka engine, the rules (refreshable views) write `alerts`, and the notifier delivers to
+ * a loopback webhook. Per alert: the trigger event's produced_at (it entered Kafka) → the
+ * alert row's detected_at, and → the webhook receiving it. Baseline from the same run:
+ * the ingestion lag alone (produced_at → ingested_at) of the facts each rule reads, the
+ * floor no rule can go under. Run: `npx tsx bench/alert-latency.bench.ts --help`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { parseRouting } from '../alerting/config.js';
+import { startDetectionStack } from '../alerting/detection-stack.js';
+import { type AlertRow, catches, readAlerts } from '../alerting/scenario-match.js';
+import { chTimeMs } from '../alerting/store.js';
+import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
+import { queryRows } from '../lib/clickhouse/client.js';
+import type { ScenarioName, SimLabel } from '../lib/contracts/simulation.js';
+import { createLogger } from '../lib/log.js';
+import { waitFor } from '../lib/time.js';
+import { SimulationRunner } from '../producers/simulator/runner.js';
+import { Simulation } from '../producers/simulator/simulation.js';
+import { machineLine } from './machine.js';
+import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
+
+/** The rules measured, the scenario that fires each, its p99 target and the facts it reads. */
+const RULES = [
+  { rule: 'account-takeover', kind: 'per-event', targetP99Ms: 2_000, facts: ['user_funds', 'user_logins'] },
+  {
+    rule: 'wash-trading',
+    kind: 'windowed',
+    targetP99Ms: 5_000,
+    facts: ['engine_executions', 'engine_orders'],
+  },
+] as const;
+const SECRET = 'alert-latency-bench-secret';
+
+const o = new Command('alert-latency-bench')
+  .description('event → alert row → webhook delivery latency, per-event and windowed rule, under load')
+  .option('--plants <n>', 'times each scenario is planted', '6')
+  .option('--seconds <n>', 'simulated (real-time) run length the plants are spread over', '120')
+  .option('--rate <n>', 'background events per second', '200')
+  .option('--seed <n>', 'simulator seed', '11')
+  .parse()
+  .opts<{ plants: string; seconds: string; rate: string; seed: string }>();
+
+async function main(): Promise<void> {
+  const log = createLogger('bench', { destination: 2, level: 'warn' });
+  const dir = mkdtempSync(join(tmpdir(), 'tw-alert-latency-'));
+  progress('starting the embedded stack, the rules and the notifier');
+  const webhook = await startWebhookPeer(SECRET);
+  const running = await startDetectionStack({
+    dir,
+    database: 'alert_latency',
+    routing: parseRouting({
+      channels: { hook: { type: 'webhook', url: webhook.url, secret: SECRET } },
+      routes: [{ channels: ['hook'], group_max_alerts: 1, repeat_interval_s: 0 }],
+    }),
+    log,
+    service: 'alert-latency-bench',
+  }).catch(async (err: unknown) => {
+    await webhook.close();
+    throw err;
+  });
+  try {
+    const { clickhouse, producer } = running;
+    const plants = Number(o.plants);
+    const scenarios: ScenarioName[] = Array.from({ length: plants }, () =>
+      RULES.map((r) => r.rule as ScenarioName),
+    ).flat();
+    const sim = new Simulation({ seed: Number(o.seed), startMs: Date.now(), ratePerSecond: Number(o.rate) });
+    progress(`real time: ${o.seconds} s at ${o.rate} events/s with ${scenarios.length} scenarios planted`);
+    const runStarted = Date.now();
+    const run = await new SimulationRunner(sim, producer, log).run({
+      durationMs: Number(o.seconds) * 1000,
+      scenarios,
+      fullSpeed: false,
+      labels: undefined,
+    });
+    progress(
+      `${fmt(run.events)} events produced in ${fmt((Date.now() - runStarted) / 1000)} s; waiting for deliveries`,
+    );
+
+    const labels: SimLabel[] = run.labels.filter((l) => RULES.some((r) => r.rule === l.scenario));
+    const receivedAt = new Map<string, number>();
+    const readPeer = () => {
+      for (const r of webhook.requests.filter((x) => x.delivered)) {
+        const body = JSON.parse(r.body) as { kind: string; alerts: { fingerprint: string }[] };
+        if (body.kind !== 'firing') continue;
+        for (const a of body.alerts) if (!receivedAt.has(a.fingerprint)) receivedAt.set(a.fingerprint, r.at);
+      }
+    };
+    let alerts: AlertRow[] = [];
+    const delivered = await waitFor(
+      'every planted scenario delivered',
+      async () => {
+        readPeer();
+        alerts = await readAlerts(clickhouse);
+        return labels.every((l) => alerts.some((a) => catches(a, l) && receivedAt.has(a.fingerprint)))
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    ).catch(() => false);
+    if (!delivered) progress('some planted scenarios were not delivered within 90 s; reporting what was');
+
+    const results = [];
+    for (const spec of RULES) {
+      const planted = labels.filter((l) => l.scenario === spec.rule);
+      const mine = alerts.filter((a) => a.rule_id === spec.rule && planted.some((l) => catches(a, l)));
+      const toRow = mine.map((a) => chTimeMs(a.detected_at) - chTimeMs(a.trigger_at));
+      const toDelivery = mine
+        .filter((a) => receivedAt.has(a.fingerprint))
+        .map((a) => (receivedAt.get(a.fingerprint) as number) - chTimeMs(a.trigger_at));
+      const since = new Date(runStarted).toISOString().replace('T', ' ').replace('Z', '');
+      const [ingest] = await queryRows<{ p50: number; p99: number }>(
+        clickhouse,
+        `SELECT quantile(0.5)(lag) AS p50, quantile(0.99)(lag) AS p99 FROM (
+           ${spec.facts
+             .map(
+               (f) =>
+                 `SELECT dateDiff('millisecond', produced_at, ingested_at) AS lag FROM ${f} WHERE produced_at >= {since:DateTime64(3)}`,
+             )
+             .join(' UNION ALL ')})`,
+        { since },
+      );
+      const q = (xs: number[], p: number) => percentile(xs, p);
+      results.push({
+        ...spec,
+        planted: planted.length,
+        detected: mine.length,
+        delivered: toDelivery.length,
+        toAlertRowMs: { p50: q(toRow, 50), p95: q(toRow, 95), p99: q(toRow, 99) },
+        toDeliveryMs: { p50: q(toDelivery, 50), p95: q(toDelivery, 95), p99: q(toDelivery, 99) },
+        ingestLagMs: { p50: Number(ingest?.p50), p99: Number(ingest?.p99) },
+        samples: { toAlertRowMs: toRow, toDeliveryMs: toDelivery },
+      });
+    }
+    const trio = (x: { p50?: number; p95?: number; p99?: number }) =>
+      `${fmt(x.p50)} / ${fmt(x.p95)} / ${fmt(x.p99)}`;
+    const summary: SummaryRow[] = results.map((r) => ({
+      benchmark: `event -> delivered alert, ${r.rule} (${r.kind}, n=${r.delivered}/${r.planted}) p50/p95/p99`,
+      result: `${trio(r.toDeliveryMs)} ms`,
+      baseline: `ingest lag p99 ${fmt(r.ingestLagMs.p99)} ms`,
+      ratio:
+        r.toDeliveryMs.p99 === undefined
+          ? null
+          : Math.round((r.toDeliveryMs.p99 / r.ingestLagMs.p99) * 100) / 100,
+      target: `p99 <= ${fmt(r.targetP99Ms)} ms`,
+      met:
+        r.toDeliveryMs.p99 !== undefined && r.delivered === r.planted && r.toDeliveryMs.p99 <= r.targetP99Ms,
+    }));
+    process.stdout.write(
+      `${[
+        machineLine(),
+        `load: ${fmt(run.events)} events at ${o.rate}/s real time over ${fmt(run.wallMs / 1000)} s, seed ${o.seed}`,
+        table(
+          [
+            'rule',
+            'planted',
+            'delivered',
+            'to alert row p50/p95/p99 ms',
+            'to webhook p50/p95/p99 ms',
+            'ingest lag p50/p99 ms',
+          ],
+          results.map((r) => [
+            `${r.rule} (${r.kind})`,
+            String(r.planted),
+            String(r.delivered),
+            trio(r.toAlertRowMs),
+            trio(r.toDeliveryMs),
+            `${fmt(r.ingestLagMs.p50)} / ${fmt(r.ingestLagMs.p99)}`,
+          ]),
+        ),
+        summaryTable(summary),
+      ].join('\n')}\n`,
+    );
+    const file = writeResult('alert-latency', summary, {
+      settings: { plants, seconds: Number(o.seconds), rate: Number(o.rate), seed: Number(o.seed) },
+      events: run.events,
+      rules: results,
+    });
+    process.stdout.write(`results: ${file}\n`);
+  } finally {
+    await running.stop();
+    await webhook.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `alert-latency bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
