@@ -9,7 +9,7 @@ INFRA := kafka clickhouse otel-collector grafana mongo hyperdx
 APPS_live := market sentiment
 APPS_offline := market-sample simulator
 
-.PHONY: help install dev stack migrate test lint typecheck start stop logs ps clean compose-check
+.PHONY: help install dev demo stack migrate test test-faults bench lint typecheck start stop logs ps clean compose-check
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,14 +32,25 @@ install: node_modules/.package-lock.json .kafka/lib ## npm packages and the Kafk
 dev: install ## embedded stack (Kafka + ClickHouse, no Docker), migrations, synthetic trades, live row count
 	npm run --silent dev
 
+demo: install ## the whole platform in one terminal: market sample, simulator scenarios, rules, alerts as they fire
+	npm run --silent demo
+
 stack: install ## embedded stack and migrations only, for other terminals to use
 	npm run --silent stack
 
 migrate: install ## topics + ClickHouse migrations against KAFKA_BROKERS / CLICKHOUSE_URL
 	npm run --silent migrate
 
-test: install ## lint, typecheck, and every test against a real broker and the real engine
+test: install ## lint, typecheck, every test against a real broker and engine, the fault suite, npm audit
 	npm test
+	npm run --silent test:faults
+	npm run --silent audit
+
+test-faults: install ## the fault-injection suite alone (kills the broker, ClickHouse, a producer, the notifier)
+	npm run --silent test:faults
+
+bench: install ## every benchmark against its baseline (~15 min), one summary table; JSON in bench/results/
+	npm run --silent bench
 
 lint: install
 	npm run --silent lint
