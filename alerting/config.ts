@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readSecret } from '../lib/config/secrets.js';
 import { ErrorCode, messageOf, TradewatchError } from '../lib/errors.js';
 import { channelTypes } from './channels/index.js';
 import { severities } from './rules/rule-file.js';
@@ -131,11 +132,14 @@ export function loadNotifierEnv(env: Record<string, string | undefined> = proces
   return Object.freeze(parsed.data);
 }
 
-/** `${NAME}` in a string value is replaced by the environment variable: secrets stay out of the file. */
+/**
+ * `${NAME}` in a string value is replaced by the environment variable, or by the contents of
+ * the file `NAME_FILE` names: secrets stay out of the routing file.
+ */
 function expandEnv(value: unknown, env: Record<string, string | undefined>, path: string): unknown {
   if (typeof value === 'string')
     return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
-      const v = env[name];
+      const v = readSecret(env, name);
       if (v === undefined)
         throw new TradewatchError(
           ErrorCode.CONFIG_INVALID,
@@ -157,7 +161,8 @@ export function parseRouting(raw: unknown, env: Record<string, string | undefine
   if (!parsed.success)
     throw new TradewatchError(
       ErrorCode.CONFIG_INVALID,
-      `invalid alerting config: ${problems(parsed.error, expanded)}`,
+      // Quote the file as written (`${SLACK_WEBHOOK_URL}`), never the secret it expanded to.
+      `invalid alerting config: ${problems(parsed.error, raw)}`,
     );
   const routing = parsed.data;
   routing.routes.forEach((r, i) => {
