@@ -21,7 +21,7 @@ import { Simulation } from '../producers/simulator/simulation.js';
 import { parseRouting } from './config.js';
 import { startDetectionStack } from './detection-stack.js';
 import { renderRules } from './rules/loader.js';
-import { type AlertRow, catches, RULE_OF, readAlerts } from './scenario-match.js';
+import { type AlertRow, catches, RULE_OF, readAlerts, recordFiringDeliveries } from './scenario-match.js';
 import { chTimeMs } from './store.js';
 import { startWebhookPeer } from './testing/chat-peers.js';
 
@@ -79,13 +79,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     const labels: SimLabel[] = run.labels;
     // Wait for every planted scenario to reach the webhook, up to 90 s after the run.
     const receivedAt = new Map<string, number>();
-    const readPeer = () => {
-      for (const r of webhook.requests.filter((x) => x.delivered)) {
-        const body = JSON.parse(r.body) as { kind: string; alerts: { fingerprint: string }[] };
-        if (body.kind !== 'firing') continue;
-        for (const a of body.alerts) if (!receivedAt.has(a.fingerprint)) receivedAt.set(a.fingerprint, r.at);
-      }
-    };
+    const readPeer = () => recordFiringDeliveries(webhook.requests, receivedAt);
     const alertsNow = () => readAlerts(clickhouse);
     const matches = catches;
     let alerts: AlertRow[] = [];

@@ -42,3 +42,19 @@ export const readAlerts = (clickhouse: ClickHouseClient): Promise<AlertRow[]> =>
     clickhouse,
     'SELECT fingerprint, rule_id, entity, related, trigger_at, detected_at FROM alerts FINAL ORDER BY detected_at',
   );
+
+/**
+ * Records, per alert fingerprint, when a webhook peer first received it in a firing
+ * notice; call it again as requests arrive (fingerprints already seen keep their time).
+ */
+export function recordFiringDeliveries(
+  requests: ReadonlyArray<{ at: number; body: string; delivered: boolean }>,
+  receivedAt: Map<string, number>,
+): void {
+  for (const r of requests) {
+    if (!r.delivered) continue;
+    const body = JSON.parse(r.body) as { kind: string; alerts: { fingerprint: string }[] };
+    if (body.kind !== 'firing') continue;
+    for (const a of body.alerts) if (!receivedAt.has(a.fingerprint)) receivedAt.set(a.fingerprint, r.at);
+  }
+}

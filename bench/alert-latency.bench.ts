@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseRouting } from '../alerting/config.js';
 import { startDetectionStack } from '../alerting/detection-stack.js';
-import { type AlertRow, catches, readAlerts } from '../alerting/scenario-match.js';
+import { type AlertRow, catches, readAlerts, recordFiringDeliveries } from '../alerting/scenario-match.js';
 import { chTimeMs } from '../alerting/store.js';
 import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { queryRows } from '../lib/clickhouse/client.js';
@@ -87,13 +87,7 @@ async function main(): Promise<void> {
 
     const labels: SimLabel[] = run.labels.filter((l) => RULES.some((r) => r.rule === l.scenario));
     const receivedAt = new Map<string, number>();
-    const readPeer = () => {
-      for (const r of webhook.requests.filter((x) => x.delivered)) {
-        const body = JSON.parse(r.body) as { kind: string; alerts: { fingerprint: string }[] };
-        if (body.kind !== 'firing') continue;
-        for (const a of body.alerts) if (!receivedAt.has(a.fingerprint)) receivedAt.set(a.fingerprint, r.at);
-      }
-    };
+    const readPeer = () => recordFiringDeliveries(webhook.requests, receivedAt);
     let alerts: AlertRow[] = [];
     const delivered = await waitFor(
       'every planted scenario delivered',
