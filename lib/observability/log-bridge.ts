@@ -1,5 +1,6 @@
-import { trace } from '@opentelemetry/api';
-import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+// Since OpenTelemetry JS 3.x (packages 0.30x) the logs API is part of @opentelemetry/api,
+// the same global the SDK's logger provider registers with.
+import { logs, SeverityNumber, trace } from '@opentelemetry/api';
 
 /**
  * Forwards pino's JSON lines to the OpenTelemetry logs API, so a service's log reaches

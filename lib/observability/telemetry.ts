@@ -1,6 +1,8 @@
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { logs, NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { setLogBridge } from './log-bridge.js';
 
 /**
@@ -35,9 +37,9 @@ export function startTelemetry(service: string, env: NodeJS.ProcessEnv = process
     current = disabled;
     return current;
   }
-  const spans = new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }));
+  const spans = new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl }) });
   const logRecords = logsUrl
-    ? new logs.BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: logsUrl }) })
+    ? new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: logsUrl }) })
     : undefined;
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? service,
