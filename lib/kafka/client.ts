@@ -17,6 +17,29 @@ function pinoLogCreator(log: Logger): KafkaConfig['logCreator'] {
     };
 }
 
+/**
+ * KafkaJS 2.2.4 arms a timer for `throttledUntil - Date.now()` with `throttledUntil` = -1
+ * (tulios/kafkajs#1751, unfixed in 2.2.4): Node ≥ 23 warns TimeoutNegativeWarning on stderr
+ * once per process and uses 1 ms — what older Node did silently. Only that warning, raised
+ * from inside KafkaJS, is dropped; any other is printed as usual.
+ */
+function dropKafkaJsTimerWarning(): void {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const kind = rest[0];
+    const type = typeof kind === 'string' ? kind : (kind as { type?: string } | undefined)?.type;
+    if (type === 'TimeoutNegativeWarning') {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 30;
+      const fromKafkaJs = new Error().stack?.includes('/kafkajs/') ?? false;
+      Error.stackTraceLimit = limit;
+      if (fromKafkaJs) return;
+    }
+    return (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+}
+dropKafkaJsTimerWarning();
+
 export type KafkaSettings = Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_REQUEST_TIMEOUT_MS'>;
 
 /** The one place the platform builds a KafkaJS client. */

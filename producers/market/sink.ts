@@ -36,6 +36,8 @@ type Item =
 /** Room kept above capacity for integrity events, so the report of a drop is never itself dropped. */
 const INTEGRITY_RESERVE = 1000;
 const RETRY_BASE_MS = 200;
+/** Retries of one batch logged as warnings before they are logged as errors. */
+const RETRIES_BEFORE_ERROR = 3;
 const RETRY_MAX_MS = 10_000;
 
 /**
@@ -186,8 +188,9 @@ export class KafkaSink implements Sink {
       } catch (err) {
         for (const topic of events.keys()) this.#metrics.produceFailures.inc({ topic });
         const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
-        this.#log.error(
-          { err, delayMs: delay, events: batch.length },
+        // A batch retried is not lost: a warning at first, an error once it keeps failing.
+        this.#log[attempt < RETRIES_BEFORE_ERROR ? 'warn' : 'error'](
+          { err, delayMs: delay, events: batch.length, attempt: attempt + 1 },
           'Kafka did not take a batch; retrying it',
         );
         await sleep(delay);
