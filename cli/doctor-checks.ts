@@ -9,7 +9,7 @@ import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { KAFKA_LIB_DIR } from '../stack/kafka/broker.js';
 import { MIGRATIONS_DIR } from '../stack/pipeline.js';
-import { pingClickHouse, splitHostPort, tcpReachable } from './services.js';
+import { freePortsFix, pingClickHouse, splitHostPort, tcpReachable } from './services.js';
 
 /** One line of `tradewatch doctor`: what was checked, what was found, and the fix when it failed. */
 export interface CheckResult {
@@ -92,7 +92,7 @@ export async function checkPorts(
     : fail(
         'ports',
         `${detail}; ${foreign.map((s) => `${s.host}:${s.port}`).join(', ')} answer but not as ${foreign.map((s) => s.service).join('/')}`,
-        'stop what holds the port, or start the stack on others (`tradewatch stack up --kafka-port … --clickhouse-port …`) and set KAFKA_BROKERS/CLICKHOUSE_URL',
+        freePortsFix(foreign.map((s) => s.service)),
       );
 }
 

@@ -42,6 +42,18 @@ export function tcpReachable(host: string, port: number, timeoutMs = CHECK_TIMEO
   });
 }
 
+/** The services `tradewatch stack up` starts, with the option that picks each one's port. */
+const PORT_OPTIONS = { kafka: '--kafka-port', clickhouse: '--clickhouse-port' } as const;
+
+/**
+ * The fix when a port the stack would use is taken: start on ports the OS picks (0), whose
+ * addresses `stack up` prints and writes to stack.env.
+ */
+export function freePortsFix(taken: ReadonlyArray<keyof typeof PORT_OPTIONS>): string {
+  const flags = [...new Set(taken)].map((s) => `${PORT_OPTIONS[s]} 0`).join(' ');
+  return `stop what holds the port, or start the stack on free ones: \`tradewatch stack up ${flags}\` (0: the OS picks; it prints the addresses and writes them to stack.env for KAFKA_BROKERS/CLICKHOUSE_URL)`;
+}
+
 export function splitHostPort(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');
   return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };

@@ -6,7 +6,7 @@ import { waitFor } from '../lib/time.js';
 import { stackDir } from '../stack/pipeline.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { REPO_ROOT, TSX_LOADER } from './run-script.js';
-import { pingClickHouse, splitHostPort, tcpReachable } from './services.js';
+import { freePortsFix, pingClickHouse, splitHostPort, tcpReachable } from './services.js';
 
 /**
  * `tradewatch stack up|down|status`: the embedded stack (stack/main.ts: Kafka broker +
@@ -59,6 +59,34 @@ function readStackEnv(dir: string): { KAFKA_BROKERS?: string; CLICKHOUSE_URL?: s
 const lastLines = (file: string, n = 8): string =>
   existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n') : '(no output)';
 
+/**
+ * A port asked for (not 0) that something already answers on would make the broker or
+ * ClickHouse fail minutes into start-up with a bind error in stack.log: say so now, with the fix.
+ */
+async function refuseTakenPorts(o: { kafkaPort: number; clickhousePort: number }): Promise<void> {
+  const wanted = [
+    { service: 'kafka' as const, name: 'Kafka', port: o.kafkaPort },
+    { service: 'clickhouse' as const, name: 'ClickHouse', port: o.clickhousePort },
+  ].filter((w) => w.port !== 0);
+  const taken = (
+    await Promise.all(
+      wanted.map(async (w) =>
+        (await tcpReachable('127.0.0.1', w.port, 2_000).then(
+          () => true,
+          () => false,
+        ))
+          ? [w]
+          : [],
+      ),
+    )
+  ).flat();
+  if (taken.length === 0) return;
+  throw new CliError(
+    ExitCode.FAILED,
+    `${taken.map((t) => `port ${t.port} (${t.name})`).join(' and ')} already in use on 127.0.0.1. Fix: ${freePortsFix(taken.map((t) => t.service))}.`,
+  );
+}
+
 async function up(o: {
   dir: string;
   kafkaPort: number;
@@ -72,6 +100,7 @@ async function up(o: {
     await status({ dir });
     return;
   }
+  await refuseTakenPorts(o);
   mkdirSync(dir, { recursive: true });
   const verboseLog = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
   // A stack.env left by an earlier run would look like readiness.

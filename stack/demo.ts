@@ -3,24 +3,29 @@
  * embedded stack (Kafka broker + ClickHouse engine), migrates, installs the alert rules,
  * replays the recorded market sample, runs the simulator with every labelled scenario over
  * background flow, relays alerts through the notifier to the terminal (and Slack, Telegram
- * or a webhook when configured), and prints a status every two seconds. Ctrl-C, SIGTERM or
- * --duration stop everything and print which scenarios were caught and when.
+ * or a webhook when configured), and shows a status: on a terminal one block redrawn in
+ * place with the alerts printed above it, otherwise three plain lines every ten seconds.
+ * Ctrl-C, SIGTERM or --duration stop everything and print which scenarios were caught and when.
  *
  * `npm run demo` runs it with `node --import tsx`, not the tsx CLI: a terminal's Ctrl-C
  * reaches every process of the group, and the tsx CLI SIGKILLs a child that has not
  * acknowledged the signal within 30 ms, which a busy machine easily misses.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { notifierDefaults } from '../alerting/config.js';
 import { type DetectionStack, startDetectionStack } from '../alerting/detection-stack.js';
 import { messageOf } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
+import { LIBRARY_MODULES, offScreenLines } from '../lib/log-terminal.js';
+import { MARKET_REPLAY_MODULE } from './demo/market-replay.js';
 import { type DemoProducers, startDemoProducers } from './demo/producers.js';
 import { demoRouting } from './demo/routing.js';
 import { DEMO_SCHEDULE } from './demo/schedule.js';
+import { LiveBlock } from './demo/screen.js';
 import { DemoStatus, summaryLines } from './demo/status.js';
+import { blockLines, plainLines } from './demo/status-view.js';
 import { exitWhenOrphaned } from './parent-watch.js';
 import { stackDir } from './pipeline.js';
 
@@ -40,21 +45,36 @@ interface Options {
   rate: number;
 }
 
+/** The live block redraws this often; piped output gets a status every PLAIN_STATUS_INTERVAL_MS. */
 const STATUS_INTERVAL_MS = 2_000;
+const PLAIN_STATUS_INTERVAL_MS = 10_000;
 /** The process's own start: the demo's clock includes tsx and module loading. */
 const startedAt = Math.round(performance.timeOrigin);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const since = () => `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
 
 async function run(o: Options): Promise<void> {
-  const log = createLogger('demo', { destination: 2, level: process.env.LOG_LEVEL ?? 'warn' });
-  // The ClickHouse host inherits the environment and announces readiness in an info line;
-  // a quieter LOG_LEVEL meant for the demo would make its start time out.
-  delete process.env.LOG_LEVEL;
   const { routing, channels } = demoRouting();
   const dir = resolve(o.dir);
   if (!o.keep) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  // On a terminal: short lines for a person, the JSON (and KafkaJS's retries) in demo.log.
+  const logFile = join(dir, 'demo.log');
+  const log = createLogger('demo', {
+    destination: 2,
+    level: process.env.LOG_LEVEL ?? 'warn',
+    file: logFile,
+    offScreen: [...LIBRARY_MODULES, MARKET_REPLAY_MODULE],
+  });
+  // The ClickHouse host inherits the environment and announces readiness in an info line;
+  // a quieter LOG_LEVEL meant for the demo would make its start time out.
+  delete process.env.LOG_LEVEL;
+  /** Where things listen: printed once as `Name:  address` and kept in the live block. */
+  const listening: Array<[string, string]> = [];
+  const announce = (name: string, address: string, note = '') => {
+    listening.push([name, address]);
+    out(`${`${name}:`.padEnd(12)}${address}${note}`);
+  };
 
   // A signal may come at any moment, start-up included: everything started so far is stopped.
   let stopReason: string | undefined;
@@ -95,8 +115,8 @@ async function run(o: Options): Promise<void> {
     service: 'demo',
     notifierPollIntervalMs: notifierDefaults.NOTIFIER_POLL_INTERVAL_MS,
     onTopicsReady: (producer, config) => {
-      out(`Kafka:      ${config.KAFKA_BROKERS.join(',')}`);
-      out(`ClickHouse: ${config.CLICKHOUSE_URL}   (database ${config.CLICKHOUSE_DATABASE})`);
+      announce('Kafka', config.KAFKA_BROKERS.join(','));
+      announce('ClickHouse', config.CLICKHOUSE_URL, `   (database ${config.CLICKHOUSE_DATABASE})`);
       if (stopReason !== undefined) return async () => {};
       producers = startDemoProducers({ producer, log, seed: o.seed, rate: o.rate, onFailure: requestStop });
       out(
@@ -124,26 +144,45 @@ async function run(o: Options): Promise<void> {
   );
   out(`Rules installed, notifier relaying to: ${channels.join(', ')} (${since()}).`);
   out(`Broker log: ${stack.kafka.logFile}; other terminals: set -a; . ${join(dir, 'stack.env')}; set +a`);
-  out('Alerts print below as they are delivered; a status every 2 s. Ctrl-C stops everything.\n');
+  const live = process.stdout.isTTY ? new LiveBlock(process.stdout, [process.stderr]) : undefined;
+  out(
+    live
+      ? 'Alerts print below as they are delivered, above a live status. Ctrl-C stops everything.\n'
+      : `Alerts print below as they are delivered; a status every ${PLAIN_STATUS_INTERVAL_MS / 1000} s. Ctrl-C stops everything.\n`,
+  );
 
   const status = new DemoStatus({ clickhouse, producer: running.producer, startedAt, producers });
   let busy = false;
-  const ticker = setInterval(() => {
-    if (busy || stopReason !== undefined) return;
-    busy = true;
-    status
-      .lines(DEMO_SCHEDULE)
-      .then((lines) => {
-        if (stopReason === undefined) out(lines.join('\n'));
-      })
-      .catch((err: unknown) => log.warn({ err }, 'status query failed'))
-      .finally(() => {
-        busy = false;
-      });
-  }, STATUS_INTERVAL_MS);
+  live?.start();
+  const ticker = setInterval(
+    () => {
+      if (busy || stopReason !== undefined) return;
+      busy = true;
+      status
+        .read(DEMO_SCHEDULE)
+        .then((snapshot) => {
+          if (stopReason !== undefined) return;
+          if (!live) return out(plainLines(snapshot).join('\n'));
+          live.update(
+            blockLines(snapshot, {
+              listening,
+              offScreen: offScreenLines(),
+              logFile: relative(process.cwd(), logFile),
+              width: process.stdout.columns ?? 100,
+            }),
+          );
+        })
+        .catch((err: unknown) => log.warn({ err }, 'status query failed'))
+        .finally(() => {
+          busy = false;
+        });
+    },
+    live ? STATUS_INTERVAL_MS : PLAIN_STATUS_INTERVAL_MS,
+  );
 
   await stopRequested;
   clearInterval(ticker);
+  live?.stop();
   await producers?.stop();
   const outcomes = await status.finalOutcomes(DEMO_SCHEDULE, 10_000);
   for (const line of summaryLines(outcomes, DEMO_SCHEDULE)) out(line);

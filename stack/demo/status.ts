@@ -5,6 +5,20 @@ import type { EventProducer } from '../../lib/kafka/producer.js';
 import type { DemoProducers } from './producers.js';
 import type { PlannedScenario } from './schedule.js';
 
+/** One reading of the demo's state, shown as a live block (TTY) or plain lines (status-view.ts). */
+export interface StatusSnapshot {
+  elapsedMs: number;
+  /** Events per second acknowledged by Kafka, per topic, since the previous reading. */
+  rates: Map<string, number>;
+  /** Rows counted into the ClickHouse facts, per topic. */
+  rows: Map<string, number>;
+  deadLetters: number;
+  alerts: Array<{ rule: string; count: number }>;
+  outcomes: ScenarioOutcome[];
+  /** How many scenarios the schedule plants in all. */
+  planned: number;
+}
+
 /** A planted scenario and the alert that caught it, timed from the demo's start (ms). */
 export interface ScenarioOutcome {
   scenario: PlannedScenario['scenario'];
@@ -12,11 +26,10 @@ export interface ScenarioOutcome {
   alert?: { rule: string; entity: string; atMs: number };
 }
 
-const n = (v: number) => Math.round(v).toLocaleString('en-US');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * What the demo prints every two seconds and at the end, read from where the data really
+ * What the demo shows while it runs and prints at the end, read from where the data really
  * is: events acknowledged by Kafka (the producer's counts), rows written to the facts
  * (pipeline_events_1m, per topic), alerts (the alerts table), and the ground truth of what
  * was planted (sim_labels, once a scenario has finished).
@@ -91,19 +104,19 @@ export class DemoStatus {
     return Promise.race([fresh, fallback]).finally(() => clearTimeout(timer));
   }
 
-  /** Three lines: events/s per topic, rows in the facts, alerts per rule and scenarios caught. */
-  async lines(schedule: readonly PlannedScenario[]): Promise<string[]> {
+  /** What the status shows now: events/s per topic since the last read, facts, dead letters, alerts, scenarios. */
+  async read(schedule: readonly PlannedScenario[]): Promise<StatusSnapshot> {
     const now = Date.now();
     const acked = this.#producer.stats().accepted;
-    const rates = Object.entries(acked)
-      .map(
-        ([topic, total]) =>
-          [topic, (total - (this.#lastAcked.get(topic) ?? 0)) / ((now - this.#lastAt) / 1000)] as const,
-      )
-      .sort(([a], [b]) => a.localeCompare(b));
+    const rates = new Map(
+      Object.entries(acked).map(([topic, total]) => [
+        topic,
+        (total - (this.#lastAcked.get(topic) ?? 0)) / ((now - this.#lastAt) / 1000),
+      ]),
+    );
     this.#lastAcked = new Map(Object.entries(acked));
     this.#lastAt = now;
-    const [facts, dead, alerts, outcomes] = await Promise.all([
+    const [facts, deadLetters, alerts, outcomes] = await Promise.all([
       queryRows<{ topic: string; rows: string }>(
         this.#clickhouse,
         'SELECT topic, sum(events) AS rows FROM pipeline_events_1m GROUP BY topic ORDER BY topic',
@@ -115,15 +128,15 @@ export class DemoStatus {
       ),
       this.outcomes(schedule),
     ]);
-    const totalRows = facts.reduce((s, f) => s + Number(f.rows), 0);
-    const caught = outcomes.filter((o) => o.alert).length;
-    const elapsed = `[${String(Math.round((now - this.#startedAt) / 1000)).padStart(4)} s]`;
-    const pad = ' '.repeat(elapsed.length);
-    return [
-      `${elapsed} events/s acknowledged by Kafka: ${rates.map(([t, r]) => `${t} ${n(r)}`).join(' · ') || '-'}`,
-      `${pad} rows in ClickHouse facts: ${n(totalRows)} (${facts.map((f) => `${f.topic} ${n(Number(f.rows))}`).join(' · ') || '-'}) · dead letters ${n(dead)}`,
-      `${pad} alerts fired: ${alerts.map((a) => `${a.rule_id} ${a.alerts}`).join(' · ') || 'none yet'} · scenarios alerted ${caught}/${outcomes.length} planted of ${schedule.length}`,
-    ];
+    return {
+      elapsedMs: now - this.#startedAt,
+      rates,
+      rows: new Map(facts.map((f) => [f.topic, Number(f.rows)])),
+      deadLetters,
+      alerts: alerts.map((a) => ({ rule: a.rule_id, count: Number(a.alerts) })),
+      outcomes,
+      planned: schedule.length,
+    };
   }
 }
 
