@@ -6,7 +6,7 @@ import { freePort } from '../stack/kafka/broker.js';
 import { isolatedConfig } from '../test/pipeline-fixture.js';
 import { createKafka } from './kafka/client.js';
 import { createLogger } from './log.js';
-import { offScreenLines } from './log-terminal.js';
+import { holdBackFromScreen, offScreenLines } from './log-terminal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tradewatch-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +70,23 @@ describe('logs on a terminal', () => {
     const log = createLogger('piped', { destination: { write: (t: string) => lines.push(t) } });
     log.info({ rows: 1 }, 'plain');
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ service: 'piped', msg: 'plain', rows: 1 });
+  });
+});
+
+describe('a process stopping after a Ctrl-C', () => {
+  it('keeps every later line off the screen, in the file and counted', () => {
+    const { log, screen, json } = terminalLogger('stopping');
+    log.error('before the stop');
+    holdBackFromScreen('while stopping');
+    log.error('the broker went away');
+    log.warn('shutdown step slow');
+    expect(screen).toHaveLength(1);
+    expect(json().map((r) => r.msg)).toEqual([
+      'before the stop',
+      'the broker went away',
+      'shutdown step slow',
+    ]);
+    expect(offScreenLines().get('while stopping')).toBe(2);
   });
 });
 

@@ -28,6 +28,17 @@ const HEAD = new Set(['level', 'time', 'service', 'name', 'msg', 'module', 'err'
 export const LIBRARY_MODULES: readonly string[] = ['kafkajs'];
 
 const offScreen = new Map<string, number>();
+/** When set, every later line stays in the file, counted under this name (see holdBackFromScreen). */
+let heldBack: string | undefined;
+
+/**
+ * From now on keep every log line off the terminal, counted under `label`: for a process
+ * that is shutting down after a terminal's Ctrl-C, whose services (the broker, ClickHouse)
+ * got the same Ctrl-C and are going away, so its clients' complaints are expected.
+ */
+export function holdBackFromScreen(label: string): void {
+  heldBack = label;
+}
 /** Log lines kept off the terminal (they are in the log file) since the process started, per module. */
 export const offScreenLines = (): ReadonlyMap<string, number> => offScreen;
 
@@ -75,8 +86,9 @@ export function terminalStream(options: {
         return;
       }
       const module = typeof record.module === 'string' ? record.module : undefined;
-      if (module !== undefined && quiet.has(module)) {
-        offScreen.set(module, (offScreen.get(module) ?? 0) + 1);
+      const hold = heldBack ?? (module !== undefined && quiet.has(module) ? module : undefined);
+      if (hold !== undefined) {
+        offScreen.set(hold, (offScreen.get(hold) ?? 0) + 1);
         return;
       }
       options.out.write(humanLine(record, options.color));

@@ -18,7 +18,7 @@ import { notifierDefaults } from '../alerting/config.js';
 import { type DetectionStack, startDetectionStack } from '../alerting/detection-stack.js';
 import { messageOf } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
-import { LIBRARY_MODULES, offScreenLines } from '../lib/log-terminal.js';
+import { holdBackFromScreen, LIBRARY_MODULES, offScreenLines } from '../lib/log-terminal.js';
 import { MARKET_REPLAY_MODULE } from './demo/market-replay.js';
 import { type DemoProducers, startDemoProducers } from './demo/producers.js';
 import { demoRouting } from './demo/routing.js';
@@ -48,6 +48,9 @@ interface Options {
 /** The live block redraws this often; piped output gets a status every PLAIN_STATUS_INTERVAL_MS. */
 const STATUS_INTERVAL_MS = 2_000;
 const PLAIN_STATUS_INTERVAL_MS = 10_000;
+/** Wider than this, the block's lists wrap anyway: long lines are harder to read. */
+const BLOCK_MAX_WIDTH = 130;
+const STOPPING = 'while stopping';
 /** The process's own start: the demo's clock includes tsx and module loading. */
 const startedAt = Math.round(performance.timeOrigin);
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -92,6 +95,9 @@ async function run(o: Options): Promise<void> {
     }
     stopReason = reason;
     out(`\nStopping (${reason}): producers first, then the notifier, ClickHouse and Kafka…`);
+    // A terminal's Ctrl-C stops the broker and ClickHouse at once: what the clients then say
+    // is expected, so it goes to the log file only (counted in the closing line).
+    holdBackFromScreen(STOPPING);
     wake();
   };
   process.on('SIGINT', () => requestStop('SIGINT'));
@@ -168,7 +174,8 @@ async function run(o: Options): Promise<void> {
               listening,
               offScreen: offScreenLines(),
               logFile: relative(process.cwd(), logFile),
-              width: process.stdout.columns ?? 100,
+              // One column spare: a line that fills the last column wraps on some terminals.
+              width: Math.min(BLOCK_MAX_WIDTH, (process.stdout.columns ?? 100) - 1),
             }),
           );
         })
@@ -192,7 +199,8 @@ async function run(o: Options): Promise<void> {
     () => undefined,
     (err: unknown) => (stopReason === 'SIGINT' ? messageOf(err) : Promise.reject(err)),
   );
-  const kept = o.keep ? ` Data kept in ${dir}.` : '';
+  const held = offScreenLines().get(STOPPING) ?? 0;
+  const kept = `${o.keep ? ` Data kept in ${dir}.` : ''}${held > 0 ? ` ${held} log lines while stopping are in ${relative(process.cwd(), logFile)}.` : ''}`;
   out(
     trouble === undefined
       ? `Stopped cleanly after ${since()}.${kept}`
