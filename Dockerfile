@@ -1,7 +1,7 @@
 # The TypeScript services (producers, notifier, migrations) in one image; compose picks the
 # entry with `command`, e.g. ["alerting/main.ts"]. Sources run through tsx as in development,
-# so the image holds exactly the code the tests ran.
-ARG NODE_IMAGE=node:22.20.0-bookworm-slim
+# so the image holds exactly the code the tests ran. Node 24 LTS, the version .nvmrc pins.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

@@ -2,9 +2,11 @@
 SHELL := /usr/bin/env bash
 COMPOSE_FILES := docker-compose.kafka.yml docker-compose.clickhouse.yml docker-compose.observability.yml docker-compose.apps.yml
 COMPOSE := docker compose --env-file .env $(addprefix -f ,$(COMPOSE_FILES)) --profile live --profile offline
-# Producers for `make start`: live venues when Binance answers, else the recorded sample and
-# the simulator. Force one with `make start PRODUCERS=offline`. Only `start` asks (once).
-PRODUCERS ?= $(shell curl -fsS -m 3 -o /dev/null https://fapi.binance.com/fapi/v1/ping 2>/dev/null && echo live || echo offline)
+# Producers for `make start`: live venues when both venues the market connector reads
+# (MARKET_VENUES=binance,bybit) answer, else the recorded sample and the simulator. Force one
+# with `make start PRODUCERS=offline`. Only `start` asks (once).
+PRODUCERS ?= $(shell curl -fsS -m 3 -o /dev/null https://fapi.binance.com/fapi/v1/ping 2>/dev/null \
+  && curl -fsS -m 3 -o /dev/null https://api.bybit.com/v5/market/time 2>/dev/null && echo live || echo offline)
 INFRA := kafka clickhouse otel-collector grafana mongo hyperdx
 APPS_live := market sentiment
 APPS_offline := market-sample simulator
@@ -24,7 +26,7 @@ export PATH := $(CURDIR)/.node/bin:$(PATH)
 $(info Using Node $(NODE_VERSION) from .node/ (this machine's node is $(or $(SYSTEM_NODE),missing); Tradewatch needs 24 LTS).)
 endif
 
-.PHONY: help install dev demo stack migrate test test-faults bench lint typecheck start stop logs ps clean compose-check
+.PHONY: help install dev demo stack migrate test test-faults test-docker bench lint typecheck start stop logs ps clean compose-check
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,6 +69,9 @@ test: install ## lint, typecheck, every test against a real broker and engine, t
 test-faults: install ## the fault-injection suite alone (kills the broker, ClickHouse, a producer, the notifier)
 	npm run --silent test:faults
 
+test-docker: install ## the Docker stack end to end (testcontainers): health, every Grafana panel, one alert; skipped without a Docker engine
+	npm run --silent test:docker
+
 bench: install ## every benchmark against its baseline (~15 min), one summary table; JSON in bench/results/
 	npm run --silent bench
 
@@ -84,13 +89,16 @@ compose-check: ## validate the compose files with compose-go (no Docker engine n
 
 start: .env ## full stack with Docker: Kafka, ClickHouse, Grafana, HyperDX, collector, then producers and notifier
 	$(eval PRODUCERS := $(PRODUCERS))
-	$(COMPOSE) build
+	@# One build per image, before anything starts: the app image is built by
+	@# clickhouse-migrate only and every app service runs that tag (pull_policy: never).
+	$(COMPOSE) build clickhouse-migrate otel-collector
 	$(COMPOSE) up -d --wait $(INFRA)
 	$(COMPOSE) run --rm clickhouse-migrate
 	$(COMPOSE) up -d --wait --no-deps $(APPS_$(PRODUCERS)) notifier
 	@echo "producers: $(PRODUCERS) ($(APPS_$(PRODUCERS))) + notifier"
-	@. ./.env; echo "Grafana   http://127.0.0.1:$${GRAFANA_HOST_PORT}  (admin / GRAFANA_ADMIN_PASSWORD)"; \
-	  echo "HyperDX   http://127.0.0.1:$${HYPERDX_HOST_PORT}"; \
+	@# The same addresses as GF_SERVER_ROOT_URL and FRONTEND_URL (docker-compose.observability.yml).
+	@. ./.env; echo "Grafana   http://127.0.0.1:$${GRAFANA_HOST_PORT}/  (admin / GRAFANA_ADMIN_PASSWORD)"; \
+	  echo "HyperDX   http://127.0.0.1:$${HYPERDX_HOST_PORT}  (sign up first: the Logs and Traces sources appear then)"; \
 	  echo "OTLP/HTTP http://127.0.0.1:$${OTEL_HTTP_HOST_PORT}  (collector)"; \
 	  echo "ClickHouse http://127.0.0.1:$${CLICKHOUSE_HOST_PORT}   Kafka 127.0.0.1:$${KAFKA_HOST_PORT}"
 

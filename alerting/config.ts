@@ -14,6 +14,8 @@ export const notifierDefaults = {
   ALERTING_CONFIG_FILE: 'alerting/alerting.example.json',
   NOTIFIER_POLL_INTERVAL_MS: 500,
   NOTIFIER_OPS_PORT: 9470,
+  /** Loopback by default; a container publishing the port sets 0.0.0.0 (docker-compose.apps.yml). */
+  NOTIFIER_OPS_HOST: '127.0.0.1',
   NOTIFIER_DRY_RUN: 'false',
   /** Alerts detected longer ago than this are no longer picked up for a first notification. */
   NOTIFIER_LOOKBACK_HOURS: 24,
@@ -32,6 +34,9 @@ export const notifierEnvSchema = z.object({
     .max(60_000)
     .default(notifierDefaults.NOTIFIER_POLL_INTERVAL_MS),
   NOTIFIER_OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(notifierDefaults.NOTIFIER_OPS_PORT),
+  NOTIFIER_OPS_HOST: z
+    .union([z.ipv4(), z.ipv6()], { error: 'an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0' })
+    .default(notifierDefaults.NOTIFIER_OPS_HOST),
   NOTIFIER_DRY_RUN: bool.default(false),
   NOTIFIER_LOOKBACK_HOURS: z.coerce
     .number()

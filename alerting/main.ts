@@ -1,6 +1,6 @@
 /**
  * `npm run notifier`: installs the rule views (idempotent), then relays alerts to the
- * channels of the routing file. /healthz and /metrics on NOTIFIER_OPS_PORT; SIGTERM stops
+ * channels of the routing file. /healthz and /metrics on NOTIFIER_OPS_HOST:NOTIFIER_OPS_PORT; SIGTERM stops
  * polling, lets sends in flight finish and log their outcome, and exits.
  */
 import { createClickHouse } from '../lib/clickhouse/client.js';
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   await notifier.start();
   const ops = await startOpsServer({
     port: env.NOTIFIER_OPS_PORT,
+    host: env.NOTIFIER_OPS_HOST,
     registry,
     log,
     health: () => {

@@ -29,6 +29,7 @@ interface Service {
   volumes?: Array<{ type: string; source?: string; target: string }>;
   healthcheck?: { test?: string[] };
   restart?: string;
+  secrets?: Array<{ source: string; target: string }>;
 }
 interface Project {
   services: Record<string, Service>;
@@ -113,7 +114,12 @@ describe('compose files', () => {
     const documented = envExample();
     const used = new Set<string>();
     for (const file of composeFiles) {
-      for (const name of variablesIn(readFileSync(join(root, file), 'utf8'))) {
+      const text = readFileSync(join(root, file), 'utf8');
+      // Docker secrets made from a variable: `secrets: {name: {environment: VAR}}`.
+      const secretSources = [...text.matchAll(/^ {4}environment: ([A-Z][A-Z0-9_]*)$/gm)].map(
+        (m) => m[1] as string,
+      );
+      for (const name of [...variablesIn(text), ...secretSources]) {
         used.add(name);
         expect(documented.has(name), `${file}: \${${name}} is not in .env.example`).toBe(true);
       }
@@ -121,7 +127,7 @@ describe('compose files', () => {
     expect([...documented.keys()].filter((name) => !used.has(name))).toEqual([]);
   });
 
-  it('passes each config file the variables it reads', () => {
+  it('passes each config file the variables and secrets files it reads', () => {
     const needs: Array<[string, string]> = [
       ['otel-collector', 'otel-collector/config.yaml'],
       ['grafana', 'grafana/provisioning/datasources/clickhouse.yaml'],
@@ -131,13 +137,19 @@ describe('compose files', () => {
       const text = readFileSync(join(root, file), 'utf8');
       const names = [
         ...variablesIn(text),
-        ...[...text.matchAll(/from_env="([A-Z0-9_]+)"/g)].map((m) => m[1]),
+        ...[...text.matchAll(/from_env="([A-Z0-9_]+)"/g)].map((m) => m[1] as string),
       ];
-      expect(names.length, file).toBeGreaterThan(0);
+      // ${file:…} (collector) and $__file{…} (Grafana): a secret mounted under /run/secrets.
+      const files = [...text.matchAll(/\$(?:\{file:|__file\{)(\/run\/secrets\/[\w.-]+)\}/g)].map(
+        (m) => m[1] as string,
+      );
+      expect(names.length + files.length, file).toBeGreaterThan(0);
+      const env = project.services[service]?.environment ?? {};
+      // clickhouse/server/entrypoint.sh exports NAME from NAME_FILE.
       for (const name of names)
-        expect(project.services[service]?.environment, `${file} reads ${name}`).toHaveProperty(
-          name as string,
-        );
+        expect(name in env || `${name}_FILE` in env, `${file} reads ${name}`).toBe(true);
+      const mounted = (project.services[service]?.secrets ?? []).map((x) => x.target);
+      for (const path of files) expect(mounted, `${file} reads ${path}`).toContain(path);
     }
   });
 
@@ -226,7 +238,7 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
   it('is multi-stage on a pinned Node LTS image and runs as a non-root user', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22\.\d+\.\d+-[\w-]+$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-[\w-]+$/m);
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/--omit=dev/);

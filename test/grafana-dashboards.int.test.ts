@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { dashboards, datasource, expandVariables, files, queryPanels, root } from './grafana-panels.js';
 import { type Pipeline, startPipeline } from './pipeline-fixture.js';
 
 /**
@@ -12,60 +12,9 @@ import { type Pipeline, startPipeline } from './pipeline-fixture.js';
  * names and the shape its visualisation needs.
  */
 
-const root = resolve(import.meta.dirname, '..');
-const dir = join(root, 'grafana/dashboards');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-
-interface Target {
-  refId: string;
-  rawSql: string;
-  datasource: { type: string; uid: string };
-  format: number;
-  queryType: string;
-}
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  description?: string;
-  datasource?: { type: string; uid: string };
-  gridPos: { h: number; w: number; x: number; y: number };
-  targets?: Target[];
-  fieldConfig?: { overrides: Array<{ matcher: { id: string; options: string } }> };
-}
-interface Variable {
-  name: string;
-  type: string;
-  query: string;
-}
-interface Dashboard {
-  uid: string;
-  title: string;
-  schemaVersion: number;
-  panels: Panel[];
-  templating: { list: Variable[] };
-}
-
-const dashboards = new Map(
-  files.map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as Dashboard] as const),
-);
-const datasource = parse(readFileSync(join(root, 'grafana/provisioning/datasources/clickhouse.yaml'), 'utf8'))
-  .datasources[0] as { uid: string; type: string };
-
-/** Sample values a user might pick, in the formats the dashboards ask Grafana for. */
-const sampleValues: Record<string, string[]> = {
-  venue: ['binance', 'bybit'],
-  symbol: ['BTCUSDT', 'ETHUSDT'],
-  account: ['acc-1'],
-  token: ['BTC', 'ETH'],
-  rule: ['account-takeover', 'stale-feed'],
-  severity: ['high', 'critical'],
-};
-const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
-/** The ClickHouse plugin's macros and Grafana's variable formats, for a one-hour range. */
+/** The ClickHouse plugin's macros (the frontend's variables first), for a one-hour range. */
 function expand(sql: string, fromS = 1_767_225_600, toS = 1_767_229_200): string {
-  return sql
+  return expandVariables(sql)
     .replace(
       /\$__timeFilter\(([^)]+)\)/g,
       (_, c) => `${c} >= toDateTime(${fromS}) AND ${c} <= toDateTime(${toS})`,
@@ -76,15 +25,8 @@ function expand(sql: string, fromS = 1_767_225_600, toS = 1_767_229_200): string
     )
     .replace(/\$__fromTime/g, `toDateTime(${fromS})`)
     .replace(/\$__toTime/g, `toDateTime(${toS})`)
-    .replace(/\$__interval_s/g, '60')
-    .replace(/\$\{(\w+):(singlequote|sqlstring)\}/g, (_, name: string, format: string) => {
-      const values = sampleValues[name];
-      if (!values) throw new Error(`no sample value for variable ${name}`);
-      return format === 'sqlstring' ? quote(values[0] as string) : values.map(quote).join(',');
-    });
+    .replace(/\$__interval_s/g, '60');
 }
-
-const queryPanels = (d: Dashboard) => d.panels.filter((p) => p.type !== 'row');
 
 describe('Grafana dashboards', () => {
   let pipeline: Pipeline;

@@ -66,12 +66,14 @@ describe('otel-collector config', () => {
     );
   });
 
-  it('writes the tables HyperDX reads, as the otel user, with the password from the environment', () => {
+  it('writes the tables HyperDX reads, as the otel user, with the password from a secrets file', () => {
     const exporter = config.exporters.clickhouse as Record<string, string>;
     expect(exporter.username).toBe('otel');
-    // The collector's own ${env:NAME} expansion: the password is never in the file.
-    expect(exporter.password).toMatch(/^\$\{env:CLICKHOUSE_OTEL_PASSWORD\}$/);
+    // The collector's ${file:…} provider reads the Docker secret: the password is never in
+    // this file nor in the container's environment.
+    expect(exporter.password).toMatch(/^\$\{file:\/run\/secrets\/clickhouse_otel_password\}$/);
     const compose = read('docker-compose.observability.yml');
+    expect(compose).toMatch(/otel-collector:[\s\S]*secrets:\s*\n\s*#[^\n]*\n\s*- clickhouse_otel_password/);
     for (const table of [exporter.logs_table_name, exporter.traces_table_name]) {
       expect(compose).toContain(`"databaseName":"${exporter.database}","tableName":"${table}"`);
     }

@@ -38,4 +38,23 @@ describe('ops server', () => {
     expect(text).toContain('tradewatch_test_events_total{service="ops-test"} 3');
     expect(text).toContain('tradewatch_process_resident_memory_bytes');
   });
+
+  it('listens on the host it is given (a container publishing the port passes 0.0.0.0)', async () => {
+    const wide = await startOpsServer({
+      port: 0,
+      host: '0.0.0.0',
+      registry,
+      log: testLog,
+      health: () => ({ ok: true }),
+    });
+    try {
+      const url = new URL(wide.url);
+      expect(url.hostname).toBe('0.0.0.0');
+      // Reached here through loopback; in a container, through the published port.
+      expect((await fetch(`http://127.0.0.1:${url.port}/healthz`)).status).toBe(200);
+    } finally {
+      await wide.close();
+    }
+    expect(new URL(server.url).hostname, 'loopback unless told otherwise').toBe('127.0.0.1');
+  });
 });

@@ -29,7 +29,10 @@ interface Parsed {
   };
 }
 
-const xml = read(USERS_FILE);
+// The file is a template: clickhouse/server/entrypoint.sh renders ${CLICKHOUSE_DATABASE}
+// (test/full-stack-invariants.test.ts runs it); checked here as rendered for `tradewatch`.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the file's placeholder, not a JS template
+const xml = read(USERS_FILE).replaceAll('${CLICKHOUSE_DATABASE}', 'tradewatch');
 const config = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_' }).parse(xml) as Parsed;
 const { profiles, quotas, users } = config.clickhouse;
 const grantsOf = (user: string): string[] => {
@@ -75,7 +78,12 @@ describe('ClickHouse users', () => {
       const variable = typeof password === 'object' ? password['@_from_env'] : undefined;
       expect(variable, name).toMatch(/^CLICKHOUSE_[A-Z]+_PASSWORD$/);
       expect(typeof password === 'object' ? password['#text'] : 'literal', name).toBeUndefined();
-      expect(compose, `${variable} reaches the server`).toContain(`${variable}: \${${variable}}`);
+      // As a Docker secrets file, which clickhouse/server/entrypoint.sh exports as the variable.
+      const secret = (variable as string).toLowerCase();
+      expect(compose, `${variable} reaches the server`).toContain(`${variable}_FILE: /run/secrets/${secret}`);
+      expect(compose, `${secret} is made from ${variable}`).toContain(
+        `${secret}:\n    environment: ${variable}`,
+      );
       expect(envExample, `${variable} is documented`).toMatch(new RegExp(`^${variable}=`, 'm'));
     }
   });
@@ -138,6 +146,6 @@ describe('ClickHouse users', () => {
     const notifier = apps.slice(apps.indexOf('\n  notifier:'));
     const env = notifier.slice(0, notifier.indexOf('healthcheck:'));
     expect(env).toContain('CLICKHOUSE_USER: notifier');
-    expect(env).toContain(`CLICKHOUSE_PASSWORD: \${CLICKHOUSE_NOTIFIER_PASSWORD}`);
+    expect(env).toContain('CLICKHOUSE_PASSWORD_FILE: /run/secrets/clickhouse_notifier_password');
   });
 });
