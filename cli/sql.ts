@@ -35,7 +35,7 @@ const isServerError = (err: unknown): err is Error & { code: string; type?: stri
   err instanceof Error && /^\d+$/.test(String((err as { code?: unknown }).code));
 
 /** The server's parser, asked over HTTP; both questions are reads, allowed under readonly=1. */
-function serverParser(clickhouse: ClickHouseClient): StatementParser {
+function serverParser(clickhouse: ClickHouseClient, params: Record<string, string>): StatementParser {
   return {
     format: async (sql) => {
       const result = await clickhouse.query({
@@ -50,6 +50,8 @@ function serverParser(clickhouse: ClickHouseClient): StatementParser {
     explainAst: async (statement) => {
       const result = await clickhouse.exec({
         query: `EXPLAIN AST ${statement}`,
+        // The statement's own placeholders must be bound for the server to parse it.
+        query_params: params,
         clickhouse_settings: { readonly: '1', default_format: 'TabSeparatedRaw' as 'JSON' },
       });
       let text = '';
@@ -63,7 +65,7 @@ async function runSql(query: string, options: SqlOptions): Promise<void> {
   const config = cliConfig();
   const clickhouse = await openClickHouse(config);
   try {
-    await checkStatement(serverParser(clickhouse), query, 'reader');
+    await checkStatement(serverParser(clickhouse, options.param), query, 'reader');
     const request = {
       query,
       query_params: options.param,
