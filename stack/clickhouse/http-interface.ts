@@ -205,19 +205,16 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       // leave the earlier ones set for every request after this one.
       const applied: string[] = [];
       try {
-        for (const [key, value] of settings) {
-          await client.command({ query: `SET ${key} = ${quoteString(value)}` });
-          applied.push(key);
-        }
         // `SET param_x` hands the engine the value exactly as it came over HTTP, in ClickHouse's
         // escaped text form, so it is parsed as a server parses it (chDB's own binder would
         // escape it a second time).
         for (const [name, value] of Object.entries(params)) {
           await client.command({ query: `SET param_${name} = ${quoteString(value)}` });
         }
-        // Checked with the request's database and parameters in place, as it will run.
+        // Checked with the request's database and parameters in place, before its settings
+        // (a `max_result_rows=1` must not cut the check's own answers short).
         const checked = await checkStatement(parser, statement, caller, sql);
-        for (const [key, value] of Object.entries(checked.settings)) {
+        for (const [key, value] of [...settings, ...Object.entries(checked.settings)]) {
           await client.command({ query: `SET ${key} = ${quoteString(value)}` });
           applied.push(key);
         }

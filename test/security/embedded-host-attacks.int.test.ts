@@ -34,7 +34,11 @@ describe('embedded ClickHouse host under attack (outside-attacker suite)', () =>
     });
 
   /** Sends `attack`, expects a refusal with `code`, and checks legitimate traffic went on meanwhile. */
-  async function refused(attack: Promise<Response>, code: string, reason?: RegExp): Promise<string> {
+  async function refused(
+    attack: Promise<Response>,
+    code: string | string[],
+    reason?: RegExp,
+  ): Promise<string> {
     const insert = legit.insert({
       table: 'kv',
       values: [{ k: `legit-${sent}`, v: sent }],
@@ -44,7 +48,7 @@ describe('embedded ClickHouse host under attack (outside-attacker suite)', () =>
     const [res] = await Promise.all([attack, insert]);
     const text = await res.text();
     expect(res.status, text).not.toBe(200);
-    expect(res.headers.get('x-clickhouse-exception-code'), text).toBe(code);
+    expect([code].flat(), text).toContain(res.headers.get('x-clickhouse-exception-code'));
     if (reason) expect(text).toMatch(reason);
     expect(text).not.toContain('root:');
     return text;
@@ -57,15 +61,19 @@ describe('embedded ClickHouse host under attack (outside-attacker suite)', () =>
     });
     await new Promise<void>((resolve) => bystander.listen(0, '127.0.0.1', resolve));
     bystanderUrl = `http://127.0.0.1:${(bystander.address() as AddressInfo).port}/`;
-    await legit.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+    const admin = createClickHouse(config);
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+    await admin.close();
     await legit.command({ query: 'CREATE TABLE kv (k String, v UInt32) ENGINE = MergeTree ORDER BY k' });
   }, 600_000);
 
   afterAll(async () => {
     // Everything the legitimate client sent during the attacks is there.
     expect(await queryNumber(legit, 'SELECT count() FROM kv')).toBe(sent);
-    await legit.command({ query: `DROP DATABASE IF EXISTS ${db} SYNC` });
     await legit.close();
+    const admin = createClickHouse(config);
+    await admin.command({ query: `DROP DATABASE IF EXISTS ${db} SYNC` });
+    await admin.close();
     await new Promise((resolve) => bystander.close(resolve));
     rmSync(scratch, { recursive: true, force: true });
   });
@@ -171,15 +179,12 @@ describe('embedded ClickHouse host under attack (outside-attacker suite)', () =>
     await refused(get('CREATE TABLE g (a UInt8) ENGINE = Memory'), '497', /read-only/);
     await refused(get("SELECT * FROM url('http://127.0.0.1:1/', CSV)"), '497');
     for (const lift of ['DEFAULT', '0', '2']) {
+      // Refused by the host (497) or, where the engine checks the value itself, by ClickHouse (164).
       await refused(
         post(`INSERT INTO kv SELECT 'lifted', 1 SETTINGS readonly = ${lift}`, { readonly: '1' }),
-        '497',
+        ['497', '164'],
       );
-      await refused(
-        post(`SELECT * FROM kv SETTINGS readonly = ${lift}`, { readonly: '1' }),
-        '497',
-        /SETTINGS/,
-      );
+      await refused(post(`SELECT * FROM kv SETTINGS readonly = ${lift}`, { readonly: '1' }), ['497', '164']);
     }
     const analyst = {
       authorization: `Basic ${Buffer.from(`analyst:${loadHostSecrets(join(inject('stackDir'), 'clickhouse', 'data'), '').analystPassword}`).toString('base64')}`,
