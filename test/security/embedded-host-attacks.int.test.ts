@@ -260,9 +260,9 @@ describe('embedded ClickHouse host under attack (outside-attacker suite)', () =>
     });
     const body = (await next.json()) as { data: unknown[][] };
     expect(body.data).toEqual([
-      ['default', '0'],
-      ['default', '0'],
-      ['default', '0'],
+      ['default', 0],
+      ['default', 0],
+      ['default', 0],
     ]);
   });
 
