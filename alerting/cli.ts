@@ -16,6 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { type ClickHouseClient, createClickHouse, queryRows } from '../lib/clickhouse/client.js';
 import { loadConfig } from '../lib/config/config.js';
 import { createLogger } from '../lib/log.js';
+import { terminalSafe } from '../lib/terminal-text.js';
 import { sleep } from '../lib/time.js';
 import { loadNotifierEnv, loadRouting } from './config.js';
 import { installRules } from './rules/loader.js';
@@ -26,7 +27,8 @@ export interface AlertsContext {
   clickhouse(): Promise<ClickHouseClient>;
 }
 
-const print = (line: string) => process.stdout.write(`${line}\n`);
+// Alert fields come from events and rules: escape sequences and bidi controls are printed visibly.
+const print = (line: string) => process.stdout.write(`${terminalSafe(line)}\n`);
 
 const duration = (value: string): number => {
   const m = /^(\d+)(s|m|h|d)$/.exec(value);

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ClickHouseClient } from '../lib/clickhouse/client.js';
 import { messageOf } from '../lib/errors.js';
+import { checkStatement, PolicyRefusal, type StatementParser } from '../stack/clickhouse/statement-policy.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { cliConfig, openClickHouse } from './services.js';
 import { renderTable } from './table.js';
@@ -8,6 +10,12 @@ import { renderTable } from './table.js';
  * `tradewatch sql "…"`: analyst SQL against CLICKHOUSE_URL. Read-only by ClickHouse's own
  * `readonly` setting (so the server refuses writes and setting changes, not a client-side
  * guess), and values only ever travel as query parameters (`{name:Type}` + --param).
+ *
+ * ClickHouse 26.7 (chDB 3.4, the server image) lets `SETTINGS readonly = DEFAULT` lift
+ * readonly=1 (fixed upstream after 26.7, no release of either ships the fix yet), so the
+ * statement is first checked on the server's own parse (stack/clickhouse/statement-policy.ts,
+ * as the embedded host does for every reader): one read statement, no SETTINGS clause, no
+ * table function that reaches files, the network or other processes.
  */
 const PARAM = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
@@ -26,10 +34,38 @@ interface SqlOptions {
 const isServerError = (err: unknown): err is Error & { code: string; type?: string } =>
   err instanceof Error && /^\d+$/.test(String((err as { code?: unknown }).code));
 
+/** The server's parser, asked over HTTP; both questions are reads, allowed under readonly=1. */
+function serverParser(clickhouse: ClickHouseClient, params: Record<string, string>): StatementParser {
+  return {
+    format: async (sql) => {
+      const result = await clickhouse.query({
+        query: 'SELECT formatQuerySingleLine({sql:String}) AS f',
+        query_params: { sql },
+        format: 'JSONEachRow',
+        clickhouse_settings: { readonly: '1' },
+      });
+      const [row] = await result.json<{ f: string }>();
+      return row?.f ?? '';
+    },
+    explainAst: async (statement) => {
+      const result = await clickhouse.exec({
+        query: `EXPLAIN AST ${statement}`,
+        // The statement's own placeholders must be bound for the server to parse it.
+        query_params: params,
+        clickhouse_settings: { readonly: '1', default_format: 'TabSeparatedRaw' as 'JSON' },
+      });
+      let text = '';
+      for await (const chunk of result.stream) text += Buffer.from(chunk).toString('utf8');
+      return text.split('\n').filter((line) => line.trim() !== '');
+    },
+  };
+}
+
 async function runSql(query: string, options: SqlOptions): Promise<void> {
   const config = cliConfig();
   const clickhouse = await openClickHouse(config);
   try {
+    await checkStatement(serverParser(clickhouse, options.param), query, 'reader');
     const request = {
       query,
       query_params: options.param,
@@ -51,6 +87,12 @@ async function runSql(query: string, options: SqlOptions): Promise<void> {
       process.stdout.write(`${JSON.stringify(objects, null, 2)}\n`);
     } else process.stdout.write(renderTable(body.meta, body.data));
   } catch (err) {
+    if (err instanceof PolicyRefusal) {
+      throw new CliError(
+        ExitCode.FAILED,
+        `refused: ${err.message}\n\`tradewatch sql\` is read-only; writes belong to migrations and the services.`,
+      );
+    }
     if (!isServerError(err)) throw err;
     const hint =
       err.type === 'READONLY' || err.code === '164'

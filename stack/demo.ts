@@ -11,7 +11,7 @@
  * reaches every process of the group, and the tsx CLI SIGKILLs a child that has not
  * acknowledged the signal within 30 ms, which a busy machine easily misses.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { notifierDefaults } from '../alerting/config.js';
@@ -19,6 +19,7 @@ import { type DetectionStack, startDetectionStack } from '../alerting/detection-
 import { messageOf } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { holdBackFromScreen, LIBRARY_MODULES, offScreenLines } from '../lib/log-terminal.js';
+import { writeStackEnv } from './clickhouse/host-secrets.js';
 import { MARKET_REPLAY_MODULE } from './demo/market-replay.js';
 import { type DemoProducers, startDemoProducers } from './demo/producers.js';
 import { demoRouting } from './demo/routing.js';
@@ -144,10 +145,7 @@ async function run(o: Options): Promise<void> {
     return;
   }
   const { stack, clickhouse } = running;
-  writeFileSync(
-    join(dir, 'stack.env'),
-    `KAFKA_BROKERS=${stack.env.KAFKA_BROKERS}\nCLICKHOUSE_URL=${stack.env.CLICKHOUSE_URL}\n`,
-  );
+  writeStackEnv(join(dir, 'stack.env'), stack.env);
   out(`Rules installed, notifier relaying to: ${channels.join(', ')} (${since()}).`);
   out(`Broker log: ${stack.kafka.logFile}; other terminals: set -a; . ${join(dir, 'stack.env')}; set +a`);
   const live = process.stdout.isTTY ? new LiveBlock(process.stdout, [process.stderr]) : undefined;

@@ -7,7 +7,7 @@ export interface LocalStack {
   kafka: KafkaBroker;
   clickhouse: ClickHouseHost;
   /** What other processes need to reach it. */
-  env: { KAFKA_BROKERS: string; CLICKHOUSE_URL: string };
+  env: { KAFKA_BROKERS: string; CLICKHOUSE_URL: string; CLICKHOUSE_PASSWORD: string };
   stop(): Promise<void>;
 }
 
@@ -37,7 +37,11 @@ export async function startLocalStack(options: {
   return {
     kafka: kafka.value,
     clickhouse: clickhouse.value,
-    env: { KAFKA_BROKERS: kafka.value.bootstrap, CLICKHOUSE_URL: clickhouse.value.url },
+    env: {
+      KAFKA_BROKERS: kafka.value.bootstrap,
+      CLICKHOUSE_URL: clickhouse.value.url,
+      CLICKHOUSE_PASSWORD: clickhouse.value.password,
+    },
     async stop() {
       // ClickHouse first: its Kafka consumers leave their group while the broker is still up.
       await clickhouse.value.stop();

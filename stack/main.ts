@@ -4,7 +4,7 @@
  * the topics, applies the migrations and, unless `--sample-rate 0`, pushes synthetic trades
  * through the pipeline while printing how many rows ClickHouse holds. Ctrl-C stops it all.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createClickHouse, queryNumber } from '../lib/clickhouse/client.js';
@@ -14,6 +14,7 @@ import { EventProducer } from '../lib/kafka/producer.js';
 import { createLogger } from '../lib/log.js';
 import { startTelemetry } from '../lib/observability/telemetry.js';
 import { startSampleFeed } from '../producers/sample/sample-feed.js';
+import { writeStackEnv } from './clickhouse/host-secrets.js';
 import { startLocalStack } from './local-stack.js';
 import { preparePipeline, stackDir } from './pipeline.js';
 
@@ -82,10 +83,7 @@ async function run(options: Options): Promise<void> {
     return;
   }
   const envFile = join(options.dir, 'stack.env');
-  writeFileSync(
-    envFile,
-    `KAFKA_BROKERS=${stack.env.KAFKA_BROKERS}\nCLICKHOUSE_URL=${stack.env.CLICKHOUSE_URL}\n`,
-  );
+  writeStackEnv(envFile, stack.env);
   console.log(
     `Kafka:      ${stack.env.KAFKA_BROKERS}   (log: ${stack.kafka.logFile}, ready in ${stack.kafka.startupMs} ms)`,
   );

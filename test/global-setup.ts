@@ -9,6 +9,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string;
     clickhouseUrl: string;
+    /** The embedded host's generated password (clickhouse-secrets.json). */
+    clickhousePassword: string;
     stackDir: string;
   }
 }
@@ -26,6 +28,7 @@ export async function setup(project: TestProject): Promise<void> {
   );
   project.provide('kafkaBrokers', stack.env.KAFKA_BROKERS);
   project.provide('clickhouseUrl', stack.env.CLICKHOUSE_URL);
+  project.provide('clickhousePassword', stack.env.CLICKHOUSE_PASSWORD);
   project.provide('stackDir', dir);
 }
 

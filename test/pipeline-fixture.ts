@@ -7,6 +7,10 @@ import { createLogger } from '../lib/log.js';
 import { waitFor } from '../lib/time.js';
 import { preparePipeline } from '../stack/pipeline.js';
 
+// Processes the tests start (CLI, notifier, collector) inherit it, as a shell that sourced
+// stack.env would: the shared embedded host refuses every request without its password.
+process.env.CLICKHOUSE_PASSWORD = inject('clickhousePassword');
+
 export const testLog = createLogger('test', { destination: 2, level: process.env.LOG_LEVEL ?? 'warn' });
 
 /**
@@ -18,6 +22,7 @@ export function isolatedConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     KAFKA_BROKERS: inject('kafkaBrokers'),
     CLICKHOUSE_URL: inject('clickhouseUrl'),
+    CLICKHOUSE_PASSWORD: inject('clickhousePassword'),
     KAFKA_TOPIC_PREFIX: `t${id}.`,
     CLICKHOUSE_DATABASE: `t_${id}`,
     // Fast flushes: tests wait on rows, and the interval is the floor of their latency.
@@ -25,6 +30,11 @@ export function isolatedConfig(overrides: Record<string, string> = {}): Config {
     KAFKA_LINGER_MS: '2',
     ...overrides,
   });
+}
+
+/** Basic auth for raw HTTP requests to the shared embedded ClickHouse host. */
+export function clickhouseAuth(password: string = inject('clickhousePassword')): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`default:${password}`).toString('base64')}` };
 }
 
 export interface Pipeline {

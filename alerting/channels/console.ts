@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { terminalSafe } from '../../lib/terminal-text.js';
 import { headline, truncate } from './text.js';
 import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
 
@@ -20,15 +21,20 @@ export function consoleText(n: Notification, summaryChars = 240): string {
   const first = n.alerts[0];
   if (!first) throw new Error('a notification has at least one alert');
   const time = new Date().toISOString().slice(11, 19);
-  const lines = [`${time} ${headline(n.kind, n.alerts.length, first)}`];
+  const lines = [`${time} ${oneLine(headline(n.kind, n.alerts.length, first))}`];
   for (const a of n.alerts) {
-    lines.push(`  ▸ ${a.rule_id} ${a.entity} (${a.alert_id}, ${a.severity})`);
+    lines.push(
+      `  ▸ ${oneLine(a.rule_id)} ${oneLine(a.entity)} (${oneLine(a.alert_id)}, ${oneLine(a.severity)})`,
+    );
     lines.push(`    ${truncate(a.summary.replace(/\s+/g, ' '), summaryChars)}`);
   }
   if (n.kind !== 'resolved' && first.runbook)
     lines.push(`    runbook: ${truncate(first.runbook.replace(/\s+/g, ' '), summaryChars)}`);
-  return `${lines.join('\n')}\n`;
+  // Alert text comes from events and rules: no escape sequence or bidi control reaches the terminal.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }
+
+const oneLine = (text: string) => text.replaceAll(/[\r\n]/g, ' ');
 
 function create(config: z.infer<typeof consoleSchema>): Transport {
   const out = config.stream === 'stderr' ? process.stderr : process.stdout;

@@ -22,7 +22,7 @@ describe('migration runner', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'tradewatch-migrations-'));
     host = await startClickHouseHost({ dataDir: join(work, 'data') });
-    config = isolatedConfig({ CLICKHOUSE_URL: host.url });
+    config = isolatedConfig({ CLICKHOUSE_URL: host.url, CLICKHOUSE_PASSWORD: host.password });
   });
 
   afterAll(async () => {

@@ -1,5 +1,31 @@
 import type { z } from 'zod';
 
+export const NOT_WELL_FORMED = 'not well-formed Unicode (a lone UTF-16 surrogate)';
+
+/**
+ * The path (`a.b.0`) of the first string, or object key, in `value` that is not well-formed
+ * UTF-16; undefined when all are. Walked with a stack: contracts bound the depth anyway.
+ */
+/** With the `u` flag a valid pair is one code point; only an unpaired half is category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export function malformedStringPath(value: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length > 0) {
+    const [item, path] = stack.pop() as [unknown, string];
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return path || '(event)';
+    } else if (typeof item === 'object' && item !== null) {
+      for (const [key, child] of Object.entries(item)) {
+        const childPath = path ? `${path}.${key}` : key;
+        if (LONE_SURROGATE.test(key)) return childPath;
+        stack.push([child, childPath]);
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The result of checking one input against a contract: bad data is a value, not a throw. */
 export type Validated<E> = { ok: true; event: E } | { ok: false; reason: string };
 
@@ -9,7 +35,13 @@ export type Validated<E> = { ok: true; event: E } | { ok: false; reason: string 
  */
 export function validate<E>(schema: z.ZodType<E>, input: unknown): Validated<E> {
   const parsed = schema.safeParse(input);
-  if (parsed.success) return { ok: true, event: parsed.data };
+  if (parsed.success) {
+    // Accepted must mean storable: ClickHouse refuses a lone surrogate later, as a dead letter
+    // nobody was told about, so it is refused here, naming the field.
+    const malformed = malformedStringPath(parsed.data);
+    if (malformed !== undefined) return { ok: false, reason: `${malformed}: ${NOT_WELL_FORMED}` };
+    return { ok: true, event: parsed.data };
+  }
   const reason = parsed.error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(event)'}: ${issue.message}`)
     .join('; ');

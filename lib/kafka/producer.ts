@@ -49,6 +49,16 @@ export const PRODUCER_OPTIONS = {
   createPartitioner: Partitioners.DefaultPartitioner,
 } as const satisfies ProducerConfig;
 
+/**
+ * Kafka refuses a message larger than the broker's `message.max.bytes` (1 MiB by default),
+ * and KafkaJS fails the whole request it was in. So no message may come near it: a larger
+ * event is dead-lettered instead, a dead letter carries at most DEAD_LETTER_VALUE_MAX_BYTES
+ * of what arrived, and a reason at most REASON_MAX_CHARS.
+ */
+export const MESSAGE_MAX_BYTES = 900 * 1024;
+export const DEAD_LETTER_VALUE_MAX_BYTES = 256 * 1024;
+export const REASON_MAX_CHARS = 2_000;
+
 interface Pending {
   topic: string;
   messages: Message[];
@@ -66,7 +76,11 @@ interface Pending {
  * client's linger.ms, so many small callers still make few large requests.
  */
 export class EventProducer {
-  readonly #producer: Producer;
+  #producer: Producer;
+  readonly #kafka: Kafka;
+  /** Set after a failed send: the next send first replaces the KafkaJS producer. */
+  #broken = false;
+  #recreating: Promise<void> | undefined;
   readonly #settings: ProducerSettings;
   readonly #log: Logger;
   #pending: Pending[] = [];
@@ -74,7 +88,8 @@ export class EventProducer {
   #timer: NodeJS.Timeout | undefined;
   #stats: ProducerStats = { accepted: {}, rejected: {}, batchesSent: 0, sendFailures: 0 };
 
-  private constructor(producer: Producer, settings: ProducerSettings, log: Logger) {
+  private constructor(kafka: Kafka, producer: Producer, settings: ProducerSettings, log: Logger) {
+    this.#kafka = kafka;
     this.#producer = producer;
     this.#settings = settings;
     this.#log = log;
@@ -83,7 +98,7 @@ export class EventProducer {
   static async connect(kafka: Kafka, settings: ProducerSettings, log: Logger): Promise<EventProducer> {
     const producer = kafka.producer(PRODUCER_OPTIONS);
     await producer.connect();
-    return new EventProducer(producer, settings, log.child({ module: 'producer' }));
+    return new EventProducer(kafka, producer, settings, log.child({ module: 'producer' }));
   }
 
   /**
@@ -114,20 +129,25 @@ export class EventProducer {
     const rejectedAt = String(Date.now());
     inputs.forEach((input, index) => {
       const result = validate(spec.schema, input);
-      if (result.ok) {
-        accepted.push({ key: spec.key(result.event), value: JSON.stringify(result.event), headers });
+      const value = result.ok ? JSON.stringify(result.event) : '';
+      const reason = result.ok
+        ? Buffer.byteLength(value) > MESSAGE_MAX_BYTES
+          ? `(event): ${Buffer.byteLength(value)} bytes, larger than the ${MESSAGE_MAX_BYTES} a message may be`
+          : undefined
+        : result.reason.slice(0, REASON_MAX_CHARS);
+      if (result.ok && reason === undefined) {
+        accepted.push({ key: spec.key(result.event), value, headers });
         return;
       }
-      rejected.push({ index, reason: result.reason });
-      deadLetters.push({
-        value: rawBytesOf(input),
-        headers: {
+      rejected.push({ index, reason: reason as string });
+      deadLetters.push(
+        deadLetterOf(rawBytesOf(input), {
           ...headers,
-          'dlq-reason': result.reason,
+          'dlq-reason': reason as string,
           'dlq-topic': topic,
           'dlq-rejected-at': rejectedAt,
-        },
-      });
+        }),
+      );
     });
     const sends: Promise<void>[] = [];
     if (accepted.length > 0) sends.push(this.#enqueue(topic, accepted));
@@ -152,16 +172,33 @@ export class EventProducer {
     const rejectedAt = String(Date.now());
     await this.#enqueue(
       deadLetterTopicName(topic),
-      letters.map(({ value, reason }) => ({
-        value,
-        headers: { 'dlq-reason': reason, 'dlq-topic': topic, 'dlq-rejected-at': rejectedAt },
-      })),
+      letters.map(({ value, reason }) =>
+        deadLetterOf(value, {
+          'dlq-reason': reason.slice(0, REASON_MAX_CHARS),
+          'dlq-topic': topic,
+          'dlq-rejected-at': rejectedAt,
+        }),
+      ),
     );
     this.#count('rejected', topic, letters.length);
   }
 
+  /** False after a send failed, until a send with a fresh KafkaJS producer succeeds. */
+  healthy(): boolean {
+    return !this.#broken;
+  }
+
   stats(): ProducerStats {
     return structuredClone(this.#stats);
+  }
+
+  async #recreate(): Promise<void> {
+    await this.#producer.disconnect().catch(() => undefined);
+    const fresh = this.#kafka.producer(PRODUCER_OPTIONS);
+    await fresh.connect();
+    this.#producer = fresh;
+    this.#broken = false;
+    this.#log.warn('Kafka producer recreated after a failed send');
   }
 
   /** Sends what is still gathered, then disconnects. */
@@ -199,6 +236,49 @@ export class EventProducer {
       if (list) list.push(...item.messages);
       else byTopic.set(item.topic, [...item.messages]);
     }
+    try {
+      await this.#send(byTopic);
+      for (const item of batch) item.resolve();
+    } catch (err) {
+      this.#stats.sendFailures += 1;
+      this.#log.error({ err, topics: [...byTopic.keys()] }, 'send to Kafka failed');
+      // Callers' messages were gathered into one request, and KafkaJS fails it whole: one
+      // caller's bad message must not fail the others, so each is sent again on its own.
+      if (batch.length > 1) await Promise.all(batch.map((item) => this.#sendAlone(item)));
+      else for (const item of batch) item.reject(this.#failure(err, [item.topic]));
+    }
+  }
+
+  async #sendAlone(item: Pending): Promise<void> {
+    try {
+      await this.#send(new Map([[item.topic, item.messages]]));
+      item.resolve();
+    } catch (err) {
+      item.reject(this.#failure(err, [item.topic]));
+    }
+  }
+
+  #failure(err: unknown, topics: string[]): TradewatchError {
+    return new TradewatchError(
+      ErrorCode.KAFKA_PRODUCE_FAILED,
+      `Kafka did not acknowledge the batch for ${topics.join(', ')}`,
+      { cause: err, retriable: true },
+    );
+  }
+
+  /**
+   * One sendBatch. After any failure the idempotent KafkaJS producer may be stuck (an
+   * "out of order sequence number" for every later send to that partition), so the next
+   * send replaces it with a fresh one, which gets a new producer id.
+   */
+  async #send(byTopic: Map<string, Message[]>): Promise<void> {
+    if (this.#broken) {
+      // Concurrent sends share one replacement.
+      this.#recreating ??= this.#recreate().finally(() => {
+        this.#recreating = undefined;
+      });
+      await this.#recreating;
+    }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     try {
       await this.#producer.sendBatch({
@@ -207,19 +287,23 @@ export class EventProducer {
         compression:
           this.#settings.KAFKA_COMPRESSION === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
       });
+      this.#broken = false;
       this.#stats.batchesSent += 1;
-      for (const item of batch) item.resolve();
     } catch (err) {
-      this.#stats.sendFailures += 1;
-      this.#log.error({ err, topics: [...byTopic.keys()] }, 'send to Kafka failed');
-      const failure = new TradewatchError(
-        ErrorCode.KAFKA_PRODUCE_FAILED,
-        `Kafka did not acknowledge ${batch.length} batch(es) for ${[...byTopic.keys()].join(', ')}`,
-        { cause: err, retriable: true },
-      );
-      for (const item of batch) item.reject(failure);
+      this.#broken = true;
+      throw err;
     }
   }
+}
+
+/** A dead letter no larger than the broker takes: the head of what arrived, its size noted. */
+function deadLetterOf(value: string, headers: Record<string, string>): Message {
+  const bytes = Buffer.from(value);
+  if (bytes.length <= DEAD_LETTER_VALUE_MAX_BYTES) return { value, headers };
+  return {
+    value: bytes.subarray(0, DEAD_LETTER_VALUE_MAX_BYTES),
+    headers: { ...headers, 'dlq-truncated-from-bytes': String(bytes.length) },
+  };
 }
 
 /** The bytes of a refused input as given, so the dead letter shows exactly what arrived. */

@@ -42,7 +42,12 @@ export async function startCollector(options: {
     log,
     registry,
     metrics: createCollectorMetrics(registry),
-    health: () => ({ ok: !closing, details: { closing, keys: keys.size, producer: producer.stats() } }),
+    // A producer whose last send failed is replaced on the next send; until one succeeds the
+    // collector says so, so an orchestrator can restart it if it stays that way.
+    health: () => ({
+      ok: !closing && producer.healthy(),
+      details: { closing, keys: keys.size, producerHealthy: producer.healthy(), producer: producer.stats() },
+    }),
   });
   const url = await app.listen({ host: collector.COLLECTOR_HOST, port: collector.COLLECTOR_PORT });
   log.info({ url, keys: keys.size }, 'collector listening');

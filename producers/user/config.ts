@@ -14,6 +14,10 @@ export const collectorDefaults = {
   COLLECTOR_RATE_LIMIT_WINDOW_MS: 1000,
   COLLECTOR_SHUTDOWN_GRACE_MS: 15_000,
   COLLECTOR_SIGNATURE_WINDOW_S: 300,
+  COLLECTOR_REQUEST_TIMEOUT_MS: 10_000,
+  COLLECTOR_HEADERS_TIMEOUT_MS: 5_000,
+  COLLECTOR_CONNECTION_TIMEOUT_MS: 30_000,
+  COLLECTOR_MAX_CONNECTIONS: 1024,
 } as const;
 
 const positiveInt = z.coerce.number().int().positive();
@@ -36,6 +40,14 @@ export const collectorConfigSchema = z.object({
   COLLECTOR_SHUTDOWN_GRACE_MS: positiveInt.default(collectorDefaults.COLLECTOR_SHUTDOWN_GRACE_MS),
   /** Signed requests: how far X-Tradewatch-Timestamp may be from now, either way (replay window). */
   COLLECTOR_SIGNATURE_WINDOW_S: positiveInt.max(3600).default(collectorDefaults.COLLECTOR_SIGNATURE_WINDOW_S),
+  /** A request's headers and body must both arrive within this; else 408 and the socket closes. */
+  COLLECTOR_REQUEST_TIMEOUT_MS: positiveInt.default(collectorDefaults.COLLECTOR_REQUEST_TIMEOUT_MS),
+  /** The headers alone must arrive within this. */
+  COLLECTOR_HEADERS_TIMEOUT_MS: positiveInt.default(collectorDefaults.COLLECTOR_HEADERS_TIMEOUT_MS),
+  /** A socket with no traffic at all is closed after this. */
+  COLLECTOR_CONNECTION_TIMEOUT_MS: positiveInt.default(collectorDefaults.COLLECTOR_CONNECTION_TIMEOUT_MS),
+  /** Connections beyond this are closed on arrival (a proxy in front should cap lower). */
+  COLLECTOR_MAX_CONNECTIONS: positiveInt.default(collectorDefaults.COLLECTOR_MAX_CONNECTIONS),
 });
 
 export type CollectorConfig = Readonly<z.infer<typeof collectorConfigSchema>>;

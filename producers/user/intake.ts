@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DAY_MS, type TopicSpec } from '../../lib/contracts/topic-spec.js';
+import { malformedStringPath, NOT_WELL_FORMED } from '../../lib/contracts/validate.js';
 import type { EventProducer } from '../../lib/kafka/producer.js';
 import type { KeyEntry } from './keys.js';
 import { type Endpoint, endpointTypes, routes } from './routes.js';
@@ -71,14 +72,26 @@ export function tooDeepItem(events: readonly unknown[]): number | undefined {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A client's value quoted into a reason, cut short: a reason must never carry a 300 KB echo. */
+function capped(value: unknown, max = 64): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
+/** Longest reason a client is answered with (the dead letter's header is capped too). */
+const REASON_MAX_CHARS = 500;
+
 /** Per-item errors from the contract, one per failing field, as the client should see them. */
 function contractErrors(spec: TopicSpec<unknown>, item: unknown, index: number): ItemError[] {
   const parsed = spec.schema.safeParse(item);
-  if (parsed.success) return [{ index, field: '(event)', reason: 'refused' }];
+  if (parsed.success) {
+    const malformed = malformedStringPath(parsed.data);
+    return [{ index, field: malformed ?? '(event)', reason: malformed ? NOT_WELL_FORMED : 'refused' }];
+  }
   return parsed.error.issues.map((issue) => ({
     index,
-    field: issue.path.length > 0 ? issue.path.join('.') : '(event)',
-    reason: issue.message,
+    field: (issue.path.length > 0 ? issue.path.join('.') : '(event)').slice(0, REASON_MAX_CHARS),
+    reason: issue.message.slice(0, REASON_MAX_CHARS),
   }));
 }
 
@@ -106,18 +119,18 @@ function groupBatch(endpoint: Endpoint, key: KeyEntry, events: readonly unknown[
       return;
     }
     const type = event.type;
-    const spec = typeof type === 'string' ? table[type] : undefined;
+    const spec = typeof type === 'string' ? table.get(type) : undefined;
     if (!spec) {
-      const reason = `expected one of ${endpointTypes(endpoint).join(', ')}, got ${JSON.stringify(type)}`;
+      const reason = `expected one of ${endpointTypes(endpoint).join(', ')}, got ${capped(type)}`;
       add(unroutedTopic, event, index, { field: 'type', reason });
       return;
     }
     if (!key.types.includes(type as string)) {
-      add(spec, event, index, { field: 'type', reason: `"${type}" is not allowed for key ${key.id}` });
+      add(spec, event, index, { field: 'type', reason: `${capped(type)} is not allowed for key ${key.id}` });
       return;
     }
     if (key.sources && !key.sources.includes(event.source as string)) {
-      const reason = `${JSON.stringify(event.source)} is not allowed for key ${key.id}; expected one of ${key.sources.join(', ')}`;
+      const reason = `${capped(event.source)} is not allowed for key ${key.id}; expected one of ${key.sources.join(', ')}`;
       add(spec, event, index, { field: 'source', reason });
       return;
     }
@@ -152,7 +165,7 @@ export async function intake(
   const result: IntakeResult = { accepted: 0, byType: new Map(), errors: [] };
   const tally = (item: unknown, outcome: 'accepted' | 'rejected') => {
     const type =
-      isRecord(item) && typeof item.type === 'string' && item.type in routes[endpoint]
+      isRecord(item) && typeof item.type === 'string' && routes[endpoint].has(item.type)
         ? item.type
         : 'unknown';
     const counts = result.byType.get(type) ?? { accepted: 0, rejected: 0 };

@@ -5,20 +5,24 @@ import { userTopics } from '../../lib/contracts/user.js';
 /** The two HTTP ingest endpoints, and which topic each event type goes to. */
 export type Endpoint = 'user' | 'engine';
 
-export const routes: Record<Endpoint, Readonly<Record<string, TopicSpec<unknown>>>> = {
-  user: {
-    'user.login': userTopics.userLogins,
-    'user.deposit': userTopics.userFunds,
-    'user.withdrawal': userTopics.userFunds,
-    'user.api_key': userTopics.userApiKeys,
-    'user.browser_action': userTopics.userBrowser,
-  } as Record<string, TopicSpec<unknown>>,
-  engine: {
-    'engine.order': engineTopics.engineOrders,
-    'engine.execution': engineTopics.engineExecutions,
-  } as Record<string, TopicSpec<unknown>>,
+/**
+ * A Map, not an object: a client's `type` is looked up as data, so `constructor`, `__proto__`
+ * or `toString` find nothing instead of Object.prototype's members.
+ */
+export const routes: Record<Endpoint, ReadonlyMap<string, TopicSpec<unknown>>> = {
+  user: new Map<string, TopicSpec<unknown>>([
+    ['user.login', userTopics.userLogins as TopicSpec<unknown>],
+    ['user.deposit', userTopics.userFunds as TopicSpec<unknown>],
+    ['user.withdrawal', userTopics.userFunds as TopicSpec<unknown>],
+    ['user.api_key', userTopics.userApiKeys as TopicSpec<unknown>],
+    ['user.browser_action', userTopics.userBrowser as TopicSpec<unknown>],
+  ]),
+  engine: new Map<string, TopicSpec<unknown>>([
+    ['engine.order', engineTopics.engineOrders as TopicSpec<unknown>],
+    ['engine.execution', engineTopics.engineExecutions as TopicSpec<unknown>],
+  ]),
 };
 
-export const endpointTypes = (endpoint: Endpoint): string[] => Object.keys(routes[endpoint]);
+export const endpointTypes = (endpoint: Endpoint): string[] => [...routes[endpoint].keys()];
 
 export const endpointPaths: Record<Endpoint, string> = { user: '/v1/events', engine: '/v1/engine/events' };

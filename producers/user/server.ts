@@ -59,14 +59,17 @@ const SECURITY_HEADERS = {
 } as const;
 const HSTS = 'max-age=31536000; includeSubDomains';
 
-/** A key in `Authorization: Bearer`, `X-Api-Key`, or (browsers: sendBeacon sets no headers) `?key=`. */
-function presentedKey(req: FastifyRequest): string | undefined {
+/**
+ * A key in `Authorization: Bearer`, `X-Api-Key`, or (browsers: sendBeacon sets no headers)
+ * `?key=`, which only a publishable browser key may use: URLs end up in access logs.
+ */
+function presentedKey(req: FastifyRequest): { key: string; inUrl: boolean } | undefined {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  if (auth?.startsWith('Bearer ')) return { key: auth.slice(7).trim(), inUrl: false };
   const header = req.headers['x-api-key'];
-  if (typeof header === 'string') return header;
+  if (typeof header === 'string') return { key: header, inUrl: false };
   const query = (req.query as Record<string, unknown> | undefined)?.key;
-  return typeof query === 'string' ? query : undefined;
+  return typeof query === 'string' ? { key: query, inUrl: true } : undefined;
 }
 
 const fail = (reply: FastifyReply, status: number, error: string) =>
@@ -81,10 +84,18 @@ async function authorize(
 ): Promise<void> {
   const endpoint = req.routeOptions.config.endpoint;
   if (!endpoint || req.method === 'OPTIONS') return;
-  const key = keys.find(presentedKey(req));
+  const presented = presentedKey(req);
+  const key = keys.find(presented?.key);
   if (!key) {
     reply.header('WWW-Authenticate', 'Bearer');
     return fail(reply, 401, 'missing or unknown API key');
+  }
+  if (presented?.inUrl && key.kind !== 'browser') {
+    return fail(
+      reply,
+      401,
+      `key ${key.id} is a server key: send it in Authorization or X-Api-Key, never ?key=`,
+    );
   }
   if (key.endpoint !== endpoint) {
     return fail(
@@ -131,10 +142,18 @@ export async function buildCollectorApp(deps: CollectorDeps): Promise<FastifyIns
   const { config, keys, producer, metrics } = deps;
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
+    // Slow loris: a client must send its headers and whole body in time, and idle sockets go.
+    connectionTimeout: config.COLLECTOR_CONNECTION_TIMEOUT_MS,
+    requestTimeout: config.COLLECTOR_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: 5_000,
+    // Node checks those deadlines every connectionsCheckingInterval (30 s by default).
+    http: { headersTimeout: config.COLLECTOR_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     // Per-request access logs at thousands of requests/s are noise; metrics and errors are kept.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.COLLECTOR_BODY_LIMIT_BYTES,
   });
+  // Beyond the cap, Node closes a new connection at once; requests on the open ones go on.
+  app.server.maxConnections = config.COLLECTOR_MAX_CONNECTIONS;
   app.decorateRequest('apiKey', null);
   app.decorateRequest('rawBody', null);
   app.decorateRequest('signed', null);
@@ -164,7 +183,11 @@ export async function buildCollectorApp(deps: CollectorDeps): Promise<FastifyIns
   });
   await app.register(rateLimit, {
     global: false,
-    keyGenerator: (req) => req.apiKey?.id ?? req.ip,
+    // Counted after the signature verifies (a forger with a leaked key id costs the real
+    // sender nothing) and per key *and* client address (one browser flooding the public
+    // key does not lock out the others).
+    hook: 'preHandler',
+    keyGenerator: (req) => `${req.apiKey?.id ?? '-'}|${req.ip}`,
     max: (req) => req.apiKey?.rate_limit_max_requests ?? config.COLLECTOR_RATE_LIMIT_MAX_REQUESTS,
     timeWindow: config.COLLECTOR_RATE_LIMIT_WINDOW_MS,
     errorResponseBuilder: (_req, context) => ({

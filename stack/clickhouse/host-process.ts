@@ -3,11 +3,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, TradewatchError } from '../../lib/errors.js';
 import { type ManagedChild, spawnUntilReady } from '../child-process.js';
+import { type HostSecrets, loadHostSecrets } from './host-secrets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
 
-export interface ClickHouseHost extends ManagedChild {
+export interface ClickHouseHost extends ManagedChild, HostSecrets {
   url: string;
   dataDir: string;
   logFile: string;
@@ -47,7 +48,8 @@ export async function startClickHouseHost(options: {
         return typeof url === 'string' ? url : undefined;
       },
     });
-    return { ...started, url: started.value, dataDir, logFile };
+    // The host has written its passwords (0600) before it listens; the parent hands them on.
+    return { ...started, ...loadHostSecrets(dataDir, ''), url: started.value, dataDir, logFile };
   } catch (err) {
     throw new TradewatchError(
       ErrorCode.CLICKHOUSE_START_FAILED,

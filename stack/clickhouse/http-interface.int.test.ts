@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse, queryRows } from '../../lib/clickhouse/client.js';
-import { isolatedConfig } from '../../test/pipeline-fixture.js';
+import { clickhouseAuth, isolatedConfig } from '../../test/pipeline-fixture.js';
 
 /** The embedded engine's HTTP interface, spoken to as curl and @clickhouse/client would. */
 describe('ClickHouse HTTP interface over the embedded engine', () => {
@@ -12,7 +12,12 @@ describe('ClickHouse HTTP interface over the embedded engine', () => {
     params: Record<string, string>,
     body: string | Buffer,
     headers: Record<string, string> = {},
-  ) => fetch(`${url}/?${new URLSearchParams(params)}`, { method: 'POST', body, headers });
+  ) =>
+    fetch(`${url}/?${new URLSearchParams(params)}`, {
+      method: 'POST',
+      body,
+      headers: { ...clickhouseAuth(), ...headers },
+    });
 
   beforeAll(async () => {
     expect((await post({}, `CREATE DATABASE ${db}`)).status).toBe(200);
@@ -34,6 +39,7 @@ describe('ClickHouse HTTP interface over the embedded engine', () => {
   it('runs GET queries with default_format and sets the X-ClickHouse headers', async () => {
     const res = await fetch(
       `${url}/?${new URLSearchParams({ query: 'SELECT 1 AS one', default_format: 'JSONEachRow', query_id: 'q-1' })}`,
+      { headers: clickhouseAuth() },
     );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('{"one":1}\n');

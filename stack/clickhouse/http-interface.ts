@@ -4,6 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { createGunzip, createInflate, gzipSync } from 'node:zlib';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../lib/log.js';
+import {
+  type Caller,
+  checkStatement,
+  checkUrlSetting,
+  PolicyRefusal,
+  type StatementParser,
+} from './statement-policy.js';
 
 /**
  * ClickHouse's HTTP interface (the part `@clickhouse/client` and curl use) in front of the
@@ -14,6 +21,12 @@ import type { Logger } from '../../lib/log.js';
  *   error codes, `X-ClickHouse-*` headers.
  * chDB runs one statement at a time per data directory and settings are session-wide, so
  * requests are serialised and each request's settings and database are reset after it.
+ *
+ * Hardened as a server would be (docs/security.md): every request authenticates; a browser
+ * (any `Origin`) and DNS rebinding (a `Host` that is not this listener) are refused; GET, a
+ * `readonly` request and a read-only user may only read; each request is one statement that
+ * ClickHouse's parser has checked (statement-policy.ts), so nothing reaches files, the network
+ * or other processes, and no statement can leave settings or a database behind for the next.
  */
 
 /** URL parameters that steer the HTTP layer and are never engine settings. */
@@ -51,6 +64,7 @@ const STATUS_BY_CODE: Record<number, number> = {
   81: 404, // UNKNOWN_DATABASE
   115: 400, // UNKNOWN_SETTING
   164: 403, // READONLY
+  497: 403, // ACCESS_DENIED
   516: 401, // AUTHENTICATION_FAILED
 };
 
@@ -69,9 +83,8 @@ export interface HttpInterfaceOptions {
   serverVersion: string;
   host: string;
   port: number;
-  /** When set, requests must authenticate as `user` with this password. */
-  password?: string;
-  user: string;
+  /** Who may connect; a `reader` may only read, whatever its request asks. */
+  users: ReadonlyArray<{ name: string; password: string; caller: Caller }>;
   /** Largest accepted request body (after decompression), bytes. */
   maxBodyBytes: number;
   log: Logger;
@@ -80,7 +93,7 @@ export interface HttpInterfaceOptions {
 export interface HttpInterface {
   server: Server;
   url: string;
-  stats(): { requests: number; failures: number };
+  stats(): { requests: number; failures: number; refused: number };
   close(): Promise<void>;
 }
 
@@ -96,7 +109,11 @@ class HttpFailure extends Error {
 
 export async function startHttpInterface(options: HttpInterfaceOptions): Promise<HttpInterface> {
   const { client, log } = options;
-  const counters = { requests: 0, failures: 0 };
+  const counters = { requests: 0, failures: 0, refused: 0 };
+  if (options.users.length === 0 || options.users.some((u) => u.password.length < 16)) {
+    throw new Error('the embedded ClickHouse host needs every user to have a password of 16+ characters');
+  }
+  const allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]', options.host]);
   // One request at a time: settings are per session in chDB and queries run serially anyway.
   let lane: Promise<unknown> = Promise.resolve();
   let currentDatabase = 'default';
@@ -107,13 +124,45 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     return next;
   };
 
+  const parser: StatementParser = {
+    format: async (sql) => {
+      // A quoted literal, not a bound parameter: chDB's binder would replace the request's own
+      // `param_` values already set in the session.
+      const result = await client.query({
+        query: `SELECT formatQuerySingleLine(${quoteString(sql)}) AS f`,
+        format: 'JSONEachRow',
+      });
+      const [row] = await result.json<{ f: string }>();
+      return row?.f ?? '';
+    },
+    explainAst: async (statement) => {
+      const result = await client.exec({
+        query: `EXPLAIN AST ${statement}`,
+        clickhouse_settings: { default_format: 'TabSeparatedRaw' as 'JSON' },
+      });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks)
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '');
+    },
+  };
+
   const execute = async (req: IncomingMessage, url: URL): Promise<{ body: Buffer; summary: object }> => {
-    authenticate(req, url, options);
+    const user = authenticate(req, url, options);
     const body = await readBody(req, options.maxBodyBytes);
     const urlQuery = url.searchParams.get('query');
-    const sql =
-      urlQuery === null ? body.toString('utf8') : body.length > 0 ? `${urlQuery}\n${body}` : urlQuery;
+    const statement = urlQuery ?? body.toString('utf8');
+    const sql = urlQuery !== null && body.length > 0 ? `${urlQuery}\n${body}` : statement;
     if (sql.trim() === '') throw new HttpFailure(62, 'SYNTAX_ERROR', 'Empty query');
+    // As on a server: GET and `readonly` requests are read-only, and so is a reader user.
+    const readonlyParam = url.searchParams.get('readonly');
+    const caller: Caller =
+      user.caller === 'reader' || req.method === 'GET' || (readonlyParam !== null && readonlyParam !== '0')
+        ? 'reader'
+        : 'owner';
+    if (user.caller === 'reader' && readonlyParam !== '1') url.searchParams.set('readonly', '1');
     const params: Record<string, string> = {};
     const settings: Array<[string, string]> = [];
     for (const [key, value] of url.searchParams) {
@@ -121,6 +170,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       else if (!PROTOCOL_PARAMS.has(key)) settings.push([key, value]);
     }
     for (const [key] of settings) {
+      checkUrlSetting(key);
       if (!IDENTIFIER.test(key)) {
         throw new HttpFailure(
           115,
@@ -155,15 +205,18 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       // leave the earlier ones set for every request after this one.
       const applied: string[] = [];
       try {
-        for (const [key, value] of settings) {
-          await client.command({ query: `SET ${key} = ${quoteString(value)}` });
-          applied.push(key);
-        }
         // `SET param_x` hands the engine the value exactly as it came over HTTP, in ClickHouse's
         // escaped text form, so it is parsed as a server parses it (chDB's own binder would
         // escape it a second time).
         for (const [name, value] of Object.entries(params)) {
           await client.command({ query: `SET param_${name} = ${quoteString(value)}` });
+        }
+        // Checked with the request's database and parameters in place, before its settings
+        // (a `max_result_rows=1` must not cut the check's own answers short).
+        const checked = await checkStatement(parser, statement, caller, sql);
+        for (const [key, value] of [...settings, ...Object.entries(checked.settings)]) {
+          await client.command({ query: `SET ${key} = ${quoteString(value)}` });
+          applied.push(key);
         }
         const started = process.hrtime.bigint();
         const result = await client.exec({
@@ -206,6 +259,12 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       return;
     }
     res.setHeader('X-ClickHouse-Server-Display-Name', 'tradewatch-embedded');
+    const refusal = refusedOrigin(req, allowedHosts);
+    if (refusal !== undefined) {
+      counters.refused += 1;
+      sendFailure(res, new HttpFailure(497, 'ACCESS_DENIED', refusal), options.serverVersion);
+      return;
+    }
     if (url.pathname === '/ping' || (url.pathname === '/' && req.method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
       return;
@@ -235,13 +294,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       counters.failures += 1;
       const failure = toFailure(err);
       log.debug({ queryId, code: failure.code, err: failure.message }, 'query failed');
-      const message = failure.message.includes('DB::Exception')
-        ? failure.message
-        : `Code: ${failure.code}. DB::Exception: ${failure.message.replace(/[.\s]+$/, '')}. (${failure.type})`;
-      res.setHeader('X-ClickHouse-Exception-Code', String(failure.code));
-      res
-        .writeHead(STATUS_BY_CODE[failure.code] ?? 500, { 'Content-Type': 'text/plain; charset=UTF-8' })
-        .end(`${message.trimEnd()} (version ${options.serverVersion})\n`);
+      sendFailure(res, failure, options.serverVersion);
     }
   };
 
@@ -256,6 +309,10 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  // Slow clients must not hold the single engine's front door: headers, body and idle limits.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  server.maxConnections = 256;
   const { port } = server.address() as AddressInfo;
   return {
     server,
@@ -285,8 +342,24 @@ function quoteIdentifier(name: string): string {
   return `\`${name.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``;
 }
 
+/**
+ * A request from a web page (it carries `Origin`; curl and server clients never send one), or
+ * one addressed to a name other than this listener's (DNS rebinding), is refused before
+ * anything else: a page the user opens must not be able to drive the local engine.
+ */
+function refusedOrigin(req: IncomingMessage, allowedHosts: ReadonlySet<string>): string | undefined {
+  if (req.headers.origin !== undefined) return 'Requests from web pages (an Origin header) are refused';
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (!allowedHosts.has(host)) return `Host ${JSON.stringify(host.slice(0, 100))} is not this server`;
+  return undefined;
+}
+
 /** Basic auth, X-ClickHouse-User/Key headers or user/password parameters, as ClickHouse accepts. */
-function authenticate(req: IncomingMessage, url: URL, options: HttpInterfaceOptions): void {
+function authenticate(
+  req: IncomingMessage,
+  url: URL,
+  options: HttpInterfaceOptions,
+): HttpInterfaceOptions['users'][number] {
   let user = url.searchParams.get('user') ?? req.headers['x-clickhouse-user']?.toString() ?? 'default';
   let password = url.searchParams.get('password') ?? req.headers['x-clickhouse-key']?.toString() ?? '';
   const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
@@ -296,16 +369,18 @@ function authenticate(req: IncomingMessage, url: URL, options: HttpInterfaceOpti
     user = colon < 0 ? decoded : decoded.slice(0, colon);
     password = colon < 0 ? '' : decoded.slice(colon + 1);
   }
-  const expected = Buffer.from(options.password ?? '');
+  const entry = options.users.find((u) => u.name === user);
+  const expected = Buffer.from(entry?.password ?? '');
   const given = Buffer.from(password);
   const passwordOk = expected.length === given.length && timingSafeEqual(expected, given);
-  if (user !== options.user || !passwordOk) {
+  if (!entry || !passwordOk) {
     throw new HttpFailure(
       516,
       'AUTHENTICATION_FAILED',
       `${user}: Authentication failed: password is incorrect, or there is no user with such name`,
     );
   }
+  return entry;
 }
 
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -324,8 +399,20 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   return Buffer.concat(chunks);
 }
 
+/** ClickHouse's error answer: `Code: N. DB::Exception: …`, the code header, its HTTP status. */
+function sendFailure(res: ServerResponse, failure: HttpFailure, serverVersion: string): void {
+  const message = failure.message.includes('DB::Exception')
+    ? failure.message
+    : `Code: ${failure.code}. DB::Exception: ${failure.message.replace(/[.\s]+$/, '')}. (${failure.type})`;
+  res.setHeader('X-ClickHouse-Exception-Code', String(failure.code));
+  res
+    .writeHead(STATUS_BY_CODE[failure.code] ?? 500, { 'Content-Type': 'text/plain; charset=UTF-8' })
+    .end(`${message.trimEnd()} (version ${serverVersion})\n`);
+}
+
 function toFailure(err: unknown): HttpFailure {
   if (err instanceof HttpFailure) return err;
+  if (err instanceof PolicyRefusal) return new HttpFailure(497, 'ACCESS_DENIED', err.message);
   const e = err as { clickhouseCode?: number; code?: string | number; type?: string; message?: string };
   const message = e?.message ?? String(err);
   const fromText = /Code: (\d+)\..*\(([A-Z0-9_]+)\)/s.exec(message);

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { openEmbeddedClickHouse } from '../../lib/clickhouse/embedded.js';
 import { createLogger } from '../../lib/log.js';
 import { exitWhenOrphaned } from '../parent-watch.js';
+import { loadHostSecrets } from './host-secrets.js';
 import { startHttpInterface } from './http-interface.js';
 
 const hostConfigSchema = z.object({
@@ -19,6 +20,7 @@ const hostConfigSchema = z.object({
   /** 0 lets the OS pick a free port (tests); `npm run stack` uses 8123 like a server. */
   CLICKHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8123),
   CLICKHOUSE_USER: z.string().min(1).default('default'),
+  /** Empty: a random one is generated on first start and kept in clickhouse-secrets.json. */
   CLICKHOUSE_PASSWORD: z.string().default(''),
   CLICKHOUSE_MAX_BODY_BYTES: z.coerce
     .number()
@@ -38,6 +40,14 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.CLICKHOUSE_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
 
+  if (!isLoopback(config.CLICKHOUSE_HTTP_HOST) && config.CLICKHOUSE_PASSWORD.length < 16) {
+    log.fatal(
+      { host: config.CLICKHOUSE_HTTP_HOST },
+      `CLICKHOUSE_HTTP_HOST=${config.CLICKHOUSE_HTTP_HOST} is beyond loopback: set CLICKHOUSE_PASSWORD (16+ characters) first`,
+    );
+    process.exit(2);
+  }
+  const secrets = loadHostSecrets(dataDir, config.CLICKHOUSE_PASSWORD);
   const engine = openEmbeddedClickHouse(dataDir);
   const version = await engine.client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
   const [{ v: serverVersion } = { v: 'unknown' }] = await version.json<{ v: string }>();
@@ -47,8 +57,10 @@ async function main(): Promise<void> {
     serverVersion,
     host: config.CLICKHOUSE_HTTP_HOST,
     port: config.CLICKHOUSE_HTTP_PORT,
-    user: config.CLICKHOUSE_USER,
-    password: config.CLICKHOUSE_PASSWORD,
+    users: [
+      { name: config.CLICKHOUSE_USER, password: secrets.password, caller: 'owner' },
+      { name: 'analyst', password: secrets.analystPassword, caller: 'reader' },
+    ],
     maxBodyBytes: config.CLICKHOUSE_MAX_BODY_BYTES,
     log,
   });
@@ -75,6 +87,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   exitWhenOrphaned(() => shutdown('parent exited'));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 main().catch((err: unknown) => {

@@ -51,6 +51,7 @@ export function notifierEnv(
   );
   return {
     CLICKHOUSE_URL: stackEnv.CLICKHOUSE_URL as string,
+    CLICKHOUSE_PASSWORD: stackEnv.CLICKHOUSE_PASSWORD as string,
     CLICKHOUSE_DATABASE: stackEnv.CLICKHOUSE_DATABASE as string,
     ALERTING_CONFIG_FILE: file,
     NOTIFIER_POLL_INTERVAL_MS: '200',

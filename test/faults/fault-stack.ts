@@ -48,6 +48,7 @@ export async function startFaultStack(name: string): Promise<FaultStack> {
   const config = loadConfig({
     KAFKA_BROKERS: kafka.bootstrap,
     CLICKHOUSE_URL: host.url,
+    CLICKHOUSE_PASSWORD: host.password,
     CLICKHOUSE_DATABASE: 'tradewatch',
     KAFKA_ENGINE_FLUSH_INTERVAL_MS: '500',
     KAFKA_LINGER_MS: '2',
@@ -70,6 +71,7 @@ export async function startFaultStack(name: string): Promise<FaultStack> {
     env: {
       KAFKA_BROKERS: kafka.bootstrap,
       CLICKHOUSE_URL: host.url,
+      CLICKHOUSE_PASSWORD: host.password,
       CLICKHOUSE_DATABASE: config.CLICKHOUSE_DATABASE,
     },
     killKafka: () => kafka.kill(),

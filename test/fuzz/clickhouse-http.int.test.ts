@@ -1,7 +1,7 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isolatedConfig } from '../pipeline-fixture.js';
+import { clickhouseAuth, isolatedConfig } from '../pipeline-fixture.js';
 import { fuzzSeed } from './inputs.js';
 import { FuzzReport } from './report.js';
 
@@ -46,7 +46,11 @@ describe('ClickHouse HTTP interface under fuzzed requests', () => {
   const db = isolatedConfig().CLICKHOUSE_DATABASE;
   const report = new FuzzReport('clickhouse-http', fuzzSeed);
   const send = (path: string, init: RequestInit = {}) =>
-    fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    fetch(`${url}${path}`, {
+      ...init,
+      headers: { ...clickhouseAuth(), ...(init.headers as Record<string, string> | undefined) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
   /** What a request could leave behind in the shared session: changed settings. */
   const fingerprint = async () =>
     (

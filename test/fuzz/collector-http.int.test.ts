@@ -193,7 +193,7 @@ describe('collector endpoints under fuzzed input', () => {
           typeof item === 'object' && item !== null && !Array.isArray(item)
             ? (item as Record<string, unknown>)
             : undefined;
-        const spec = typeof record?.type === 'string' ? routes[shape.endpoint][record.type] : undefined;
+        const spec = typeof record?.type === 'string' ? routes[shape.endpoint].get(record.type) : undefined;
         // The collector stamps produced_at: the contract is asked about the item as it will be sent.
         const expected = spec
           ? expectedOutcome(spec.schema, Buffer.from(JSON.stringify({ ...record, produced_at: Date.now() })))
