@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { notifierDefaults } from '../alerting/config.js';
 import { type DetectionStack, startDetectionStack } from '../alerting/detection-stack.js';
+import { startDemoConsole } from '../console/demo.js';
 import { messageOf } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { type DemoProducers, startDemoProducers } from './demo/producers.js';
@@ -123,6 +124,8 @@ async function run(o: Options): Promise<void> {
     `KAFKA_BROKERS=${stack.env.KAFKA_BROKERS}\nCLICKHOUSE_URL=${stack.env.CLICKHOUSE_URL}\n`,
   );
   out(`Rules installed, notifier relaying to: ${channels.join(', ')} (${since()}).`);
+  const web = await startDemoConsole(clickhouse, log);
+  out(web.line);
   out(`Broker log: ${stack.kafka.logFile}; other terminals: set -a; . ${join(dir, 'stack.env')}; set +a`);
   out('Alerts print below as they are delivered; a status every 2 s. Ctrl-C stops everything.\n');
 
@@ -145,6 +148,7 @@ async function run(o: Options): Promise<void> {
   await stopRequested;
   clearInterval(ticker);
   await producers?.stop();
+  await web.close();
   const outcomes = await status.finalOutcomes(DEMO_SCHEDULE, 10_000);
   for (const line of summaryLines(outcomes, DEMO_SCHEDULE)) out(line);
   // After a terminal's Ctrl-C the broker and ClickHouse stop by themselves at the same time, so
