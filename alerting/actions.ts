@@ -85,8 +85,8 @@ export class AlertActions {
 function invalid(r: ActionRequest): string | undefined {
   if (!HUMAN_ACTIONS.includes(r.action)) return `action "${r.action}": one of ${HUMAN_ACTIONS.join(', ')}`;
   if (!r.actor) return 'actor: required';
-  if (r.action === 'assign' && !/^[A-Za-z0-9._@-]{1,64}$/.test(r.assignee ?? ''))
-    return 'assignee: 1-64 letters, digits, ".", "_", "@" or "-"';
+  if (r.action === 'assign' && !/^[A-Za-z0-9._@:-]{1,64}$/.test(r.assignee ?? ''))
+    return 'assignee: 1-64 letters, digits, ".", "_", "@", ":" or "-"';
   if (r.action === 'resolve' && !(OUTCOMES as readonly string[]).includes(r.outcome ?? ''))
     return `outcome: one of ${OUTCOMES.join(', ')}`;
   if (r.action !== 'resolve' && r.outcome) return 'outcome: only with resolve';

@@ -11,6 +11,16 @@ export const consoleDefaults = {
   CONSOLE_LOGIN_ATTEMPTS_PER_MINUTE: 10,
 } as const;
 
+const idList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^-?\d+$/, 'numeric ids, comma-separated')));
+
 const int = (min: number) => z.coerce.number().int().min(min);
 
 export const consoleSchema = z.object({
@@ -24,6 +34,24 @@ export const consoleSchema = z.object({
   CONSOLE_GRAFANA_URL: z.url({ protocol: /^https?$/ }).default(consoleDefaults.CONSOLE_GRAFANA_URL),
   /** Per client address; failed and successful sign-ins alike. */
   CONSOLE_LOGIN_ATTEMPTS_PER_MINUTE: int(1).default(consoleDefaults.CONSOLE_LOGIN_ATTEMPTS_PER_MINUTE),
+  /** Slack app's signing secret: enables POST /chat/slack/actions (buttons on Slack messages). */
+  CONSOLE_SLACK_SIGNING_SECRET: z.string().min(16).optional(),
+  /** Where Slack's response_url may point (anything else is refused: no requests to arbitrary hosts). */
+  CONSOLE_SLACK_RESPONSE_URL_PREFIX: z.url().default('https://hooks.slack.com/'),
+  /** Telegram bot: enables POST /chat/telegram/webhook (inline keyboards). */
+  CONSOLE_TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'a bot token like 123456:ABC…')
+    .optional(),
+  CONSOLE_TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
+  /** setWebhook's secret_token: Telegram sends it in X-Telegram-Bot-Api-Secret-Token. */
+  CONSOLE_TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, '16-256 of A-Z a-z 0-9 _ -')
+    .optional(),
+  /** Comma-separated Telegram user ids allowed to act, and chat ids where buttons count. */
+  CONSOLE_TELEGRAM_ALLOWED_USERS: idList.default([]),
+  CONSOLE_TELEGRAM_ALLOWED_CHATS: idList.default([]),
 });
 
 export type ConsoleConfig = Readonly<z.infer<typeof consoleSchema>>;
@@ -36,8 +64,11 @@ export function loadConsoleConfig(env: Record<string, string | undefined> = proc
   );
   const parsed = consoleSchema.safeParse(given);
   if (!parsed.success) {
+    // Secrets are named, never echoed.
+    const shown = (k: string) =>
+      /SECRET|TOKEN/.test(k) ? '(secret, not shown)' : JSON.stringify(given[k] ?? '');
     const problems = parsed.error.issues.map(
-      (i) => `${String(i.path[0])}=${JSON.stringify(given[String(i.path[0])] ?? '')}: ${i.message}`,
+      (i) => `${String(i.path[0])}=${shown(String(i.path[0]))}: ${i.message}`,
     );
     throw new TradewatchError(
       ErrorCode.CONFIG_INVALID,

@@ -103,7 +103,7 @@ describe.skipIf(!haveChromium)('console in Chromium: sign-in → queue → detai
       );
       page.on('console', (m) => process.stderr.write(`browser console: ${m.text()}\n`));
     }
-  });
+  }, 400_000);
   afterAll(async () => {
     await browser?.close();
     await f?.close();

@@ -33,7 +33,7 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
     ]);
     await insertAlerts(f.pipeline.clickhouse, alerts);
     await insertRuleMeta(f.pipeline.clickhouse, 'account-takeover', 0);
-  });
+  }, 400_000);
   afterAll(async () => f?.close());
 
   const trail = (alertId: string) =>
@@ -226,5 +226,19 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
       `console live update: change event ${latencyMs} ms after the insert (poll 200 ms)\n`,
     );
     expect(await (await ana.request('/queue/live?status=all')).text()).toContain(fresh.alert_id as string);
+  });
+
+  it('shows rule KPIs: alerts, responses and the outcome mix per rule per day', async () => {
+    const viewer = new WebClient(f.url);
+    await viewer.signIn('vera', f.passwords.vera as string);
+    const res = await viewer.request('/kpis', { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const { rows } = (await res.json()) as { rows: Array<Record<string, number | string | null>> };
+    const takeover = rows.find((r) => r.rule_id === 'account-takeover');
+    // Two account-takeover alerts: one resolved (true or false positive, whoever won the race).
+    expect(takeover).toMatchObject({ alerts: 2, responded: 1 });
+    expect(Number(takeover?.true_pos) + Number(takeover?.false_pos)).toBe(1);
+    expect(rows.find((r) => r.rule_id === 'wash-trading')).toMatchObject({ alerts: 1, responded: 1 });
+    expect((await viewer.request('/kpis')).status).toBe(200);
   });
 });

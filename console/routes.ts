@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HUMAN_ACTIONS, type HumanAction } from '../alerting/actions.js';
+import { ruleKpis } from '../alerting/rule-kpis.js';
 import { chTime, type Outcome } from '../alerting/store.js';
 import { queueFilterSchema } from './queries.js';
 import { requireRole, sessionOf } from './security.js';
@@ -8,6 +9,7 @@ import { clearedSessionCookie, readCookie, SESSION_COOKIE, type Session, session
 import { type DetailData, detailPage } from './views/detail.js';
 import { ENTITY_CHARTS, entityPage } from './views/entity.js';
 import { html, query } from './views/html.js';
+import { kpisPage } from './views/kpis.js';
 import { page } from './views/layout.js';
 import { loginPage } from './views/login.js';
 import { liveQueue, queuePage } from './views/queue.js';
@@ -226,6 +228,17 @@ export function registerPages(
     ctx.log.info({ silence: silence.silence_id, user: s.user.user_name }, 'silence created');
     const back = safeNext(b.back);
     return reply.redirect(`${back}${query({ notice: `silenced until ${silence.ends_at} UTC` })}`, 303);
+  });
+
+  app.get('/kpis', async (req, reply) => {
+    const s = requireRole(req, reply, ctx.sessions, 'viewer');
+    if (!s) return reply;
+    const days = Number((req.query as { days?: string }).days ?? 7);
+    if (!Number.isInteger(days) || days < 0 || days > 400)
+      return reply.code(400).type('text/plain').send('days: a whole number from 0 to 400\n');
+    const rows = await ruleKpis(ctx.clickhouse, { days });
+    if ((req.headers.accept ?? '').includes('application/json')) return reply.send({ rows });
+    return sendPage(reply, page({ title: 'Rule KPIs', session: s, body: kpisPage(rows, days) }));
   });
 
   app.get('/entity/:type/:id', async (req, reply) => {

@@ -10,6 +10,7 @@ import { AlertStore } from '../alerting/store.js';
 import type { ClickHouseClient } from '../lib/clickhouse/client.js';
 import type { Logger } from '../lib/log.js';
 import { Counter, createMetricsRegistry, type Registry } from '../lib/service/metrics.js';
+import { registerChatRoutes } from './chat-routes.js';
 import { type ConsoleConfig, isLoopback } from './config.js';
 import { LiveHub } from './live.js';
 import { ConsoleQueries } from './queries.js';
@@ -102,9 +103,11 @@ export async function buildConsole(
     },
   };
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+    // Chat peers sign the exact bytes (Slack's v0 signature): kept beside the parsed form.
+    (req as unknown as { formBody?: string }).formBody = body as string;
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
   const allowedHosts = ['127.0.0.1', 'localhost', '[::1]', deps.config.CONSOLE_HOST.toLowerCase()];
 
   app.addHook('onRequest', async (req, reply) => {
@@ -119,8 +122,9 @@ export async function buildConsole(
   });
   // Every state change passes the CSRF checks; the login form has its own pre-session token.
   app.addHook('preHandler', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return;
-    const path = req.url.split('?')[0];
+    const path = req.url.split('?')[0] ?? '';
+    // Chat peers authenticate by signature or secret token (chat-routes.ts), not by session.
+    if (req.method === 'GET' || req.method === 'HEAD' || path.startsWith('/chat/')) return;
     const loginToken = readLoginCookie(req.headers.cookie);
     const session = sessionOf(req, ctx.sessions);
     const expected =
@@ -155,6 +159,7 @@ export async function buildConsole(
     }
   });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  registerChatRoutes(app, ctx);
   registerPages(app, ctx, {
     loginCookie: LOGIN_COOKIE,
     newLoginToken: () => randomBytes(24).toString('base64url'),

@@ -2,6 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { runCli, spawnCli } from '../../cli/run-cli.js';
 import { waitFor } from '../../lib/time.js';
 import { type Pipeline, startPipeline } from '../../test/pipeline-fixture.js';
+import { randomPassword } from '../passwords.js';
+import { UserStore } from '../users.js';
 
 /**
  * A console as a user runs it: `tradewatch console --port 0` in its own process over a
@@ -29,15 +31,26 @@ export async function startConsoleFixture(
     ...extraEnv,
   };
   const passwords: Record<string, string> = {};
-  await Promise.all(
-    users.map(async (u) => {
-      const run = await runCli(['console', 'user', 'add', u.name, '--role', u.role], env);
-      const password = /password: (\S+)/.exec(run.stdout)?.[1];
-      if (run.code !== 0 || !password)
-        throw new Error(`console user add ${u.name} failed (${run.code}): ${run.stderr}${run.stdout}`);
-      passwords[u.name] = password;
-    }),
-  );
+  // The first account through the CLI, as an operator makes one (its password printed once);
+  // the others straight into the same store, to keep start-up short on a busy machine.
+  const [first, ...rest] = users;
+  if (first) {
+    const run = await runCli(['console', 'user', 'add', first.name, '--role', first.role], env);
+    const password = /password: (\S+)/.exec(run.stdout)?.[1];
+    if (run.code !== 0 || !password)
+      throw new Error(`console user add ${first.name} failed (${run.code}): ${run.stderr}${run.stdout}`);
+    passwords[first.name] = password;
+  }
+  const store = new UserStore(pipeline.clickhouse);
+  for (const u of rest) {
+    passwords[u.name] = randomPassword();
+    await store.put({
+      user_name: u.name,
+      role: u.role,
+      password: passwords[u.name] as string,
+      created_by: 'test',
+    });
+  }
   const child: ChildProcess = spawnCli(['console', '--port', '0'], env);
   let out = '';
   let err = '';
@@ -51,7 +64,8 @@ export async function startConsoleFixture(
     'the console to listen',
     async () => /console listening on (http:\/\/\S+)/.exec(out)?.[1],
     {
-      timeoutMs: 60_000,
+      // tsx compiling the console on a shared two-core machine can take minutes.
+      timeoutMs: 240_000,
       giveUpIf: () => (child.exitCode !== null ? `exited ${child.exitCode}: ${err.slice(-2000)}` : undefined),
     },
   );

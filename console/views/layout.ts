@@ -23,7 +23,7 @@ ${s ? html`<meta name="csrf-token" content="${s.csrf}">` : ''}
   <a class="brand" href="/">Tradewatch</a>
   ${
     s
-      ? html`<nav><a href="/">Queue</a></nav>
+      ? html`<nav><a href="/">Queue</a><a href="/kpis">Rule KPIs</a></nav>
   <form method="post" action="/logout" class="who">
     <span>${s.user.user_name} <small>(${s.user.role})</small></span>
     <input type="hidden" name="_csrf" value="${s.csrf}">
