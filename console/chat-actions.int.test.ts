@@ -106,7 +106,7 @@ describe('chat actions: Slack buttons and Telegram inline keyboards', () => {
     const update = await waitFor(
       'the response_url update',
       async () => slack.requests.find((r) => r.path === '/actions/T0/trig-1'),
-      { timeoutMs: 20_000 },
+      { timeoutMs: 60_000 },
     );
     const body = JSON.parse(update.body) as {
       replace_original: boolean;
@@ -166,7 +166,8 @@ describe('chat actions: Slack buttons and Telegram inline keyboards', () => {
     });
     expect([forged.status, replayed.status, unsigned.status]).toEqual([401, 401, 401]);
     expect(await trail(id(a2))).toEqual([]);
-    expect(slack.requests.length).toBe(before);
+    // No message update went out for the refused interactions (earlier tests' may still arrive).
+    expect(slack.requests.slice(before).filter((r) => /\/(x1|x2)$/.test(r.path))).toEqual([]);
   });
 
   /** An update as Telegram posts it to the webhook. */
