@@ -26,7 +26,7 @@ export PATH := $(CURDIR)/.node/bin:$(PATH)
 $(info Using Node $(NODE_VERSION) from .node/ (this machine's node is $(or $(SYSTEM_NODE),missing); Tradewatch needs 24 LTS).)
 endif
 
-.PHONY: help install dev demo stack migrate test test-faults test-docker bench lint typecheck start stop logs ps clean compose-check
+.PHONY: help install chromium dev demo stack migrate test test-faults test-docker bench lint typecheck start stop logs ps clean compose-check
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,7 +47,19 @@ node_modules/.package-lock.json: package.json package-lock.json | $(PROJECT_NODE
 	npm run --silent setup:kafka
 	@touch $@
 
-install: node_modules/.package-lock.json .kafka/lib ## Node 24 if needed (.node/), npm packages, the Kafka broker jars (Maven Central)
+# The console's browser test drives Debian's Chromium (console/console.browser.int.test.ts).
+# Installed when missing and apt-get can run (root, or sudo without a password); otherwise
+# the test is skipped with a message saying so. Never fails the install.
+chromium:
+	@if [ -x /usr/bin/chromium ] || [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "no apt-get: install Chromium yourself for the browser test (CHROMIUM_PATH)"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else echo "Chromium missing and apt-get needs root: the console browser test will be skipped"; exit 0; fi; \
+	echo "installing Chromium (Debian package) for the console browser test…"; \
+	($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null) \
+	  || echo "apt-get install chromium failed: the console browser test will be skipped"
+
+install: node_modules/.package-lock.json .kafka/lib chromium ## Node 24 if needed (.node/), npm packages, the Kafka broker jars (Maven Central), Chromium for the browser test
 
 dev: install ## embedded stack (Kafka + ClickHouse, no Docker), migrations, synthetic trades, live row count
 	npm run --silent dev

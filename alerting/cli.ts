@@ -20,7 +20,15 @@ import { terminalSafe } from '../lib/terminal-text.js';
 import { sleep } from '../lib/time.js';
 import { loadNotifierEnv, loadRouting } from './config.js';
 import { installRules } from './rules/loader.js';
-import { type AlertAction, AlertStore, chTimeMs, type Silence } from './store.js';
+import {
+  type AlertAction,
+  AlertStore,
+  chTime,
+  chTimeMs,
+  OUTCOMES,
+  type Outcome,
+  type Silence,
+} from './store.js';
 
 /** Where the commands get their ClickHouse client: opened on first use, so --help needs none. */
 export interface AlertsContext {
@@ -36,6 +44,12 @@ const duration = (value: string): number => {
   return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 };
 
+const outcome = (value: string): Outcome => {
+  if (!(OUTCOMES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${OUTCOMES.join(', ')}`);
+  return value as Outcome;
+};
+
 const whole = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
@@ -44,8 +58,6 @@ const whole = (value: string): number => {
 
 const actor = (cmd: Command): string =>
   (cmd.optsWithGlobals().as as string | undefined) ?? userInfo().username;
-
-const chTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 const ALERT_COLUMNS = `alert_id, toString(severity) AS severity, effective_status, entity, assignee, detected_at, summary`;
 
@@ -108,7 +120,7 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
     idOrFp: string,
     action: AlertAction,
     cmd: Command,
-    extra: { assignee?: string; note?: string } = {},
+    extra: { assignee?: string; note?: string; outcome?: Outcome } = {},
   ) {
     const alerts = await store();
     const alert = await alerts.alert(idOrFp);
@@ -122,6 +134,7 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
       alert_id: alert.alert_id,
       action,
       actor: actor(cmd),
+      via: 'cli',
       ...extra,
     });
     print(`${alert.alert_id}: ${action}${extra.assignee ? ` → ${extra.assignee}` : ''} (by ${actor(cmd)})`);
@@ -198,8 +211,12 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
     .command('resolve <alert>')
     .description('close an alert (a resolved notice goes out)')
     .option('--note <text>')
-    .action((id: string, o: { note?: string }, cmd: Command) =>
-      act(id, 'resolve', cmd, o.note ? { note: o.note } : {}),
+    .option('--outcome <outcome>', `how it turned out: ${OUTCOMES.join(', ')}`, outcome)
+    .action((id: string, o: { note?: string; outcome?: Outcome }, cmd: Command) =>
+      act(id, 'resolve', cmd, {
+        ...(o.note ? { note: o.note } : {}),
+        ...(o.outcome ? { outcome: o.outcome } : {}),
+      }),
     );
   program
     .command('reopen <alert>')

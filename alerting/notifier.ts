@@ -119,6 +119,7 @@ export class Notifier {
         alert_id: a.alert_id,
         action: 'auto_resolve',
         actor: 'notifier',
+        via: 'notifier',
         note: `condition not seen since ${a.last_seen}`,
       });
       this.#o.log.info({ alert: a.alert_id }, 'alert resolved: condition cleared');

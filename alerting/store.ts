@@ -39,8 +39,28 @@ export interface DeliveryRow {
 
 export type AlertAction = 'acknowledge' | 'assign' | 'resolve' | 'auto_resolve' | 'reopen' | 'note';
 
+/** How a resolved alert turned out (alert_actions.outcome, migration 0160). */
+export const OUTCOMES = ['true_positive', 'false_positive', 'duplicate', 'benign'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** One row of the audit trail, as every writer (CLI, console, chat actions, notifier) records it. */
+export interface ActionRecord {
+  fingerprint: string;
+  alert_id: string;
+  action: AlertAction;
+  actor: string;
+  assignee?: string;
+  note?: string;
+  outcome?: Outcome;
+  /** Where it was taken: cli, console, slack, telegram, notifier. */
+  via?: string;
+}
+
 /** ClickHouse DateTime64 text ('2026-01-02 03:04:05.678', UTC) to epoch ms. */
 export const chTimeMs = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`);
+
+/** Epoch ms to ClickHouse DateTime64(3) text, UTC. */
+export const chTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 export class AlertStore {
   constructor(readonly clickhouse: ClickHouseClient) {}
@@ -112,18 +132,24 @@ export class AlertStore {
     await this.clickhouse.insert({ table: 'alert_deliveries', format: 'JSONEachRow', values: rows });
   }
 
-  async recordAction(a: {
-    fingerprint: string;
-    alert_id: string;
-    action: AlertAction;
-    actor: string;
-    assignee?: string;
-    note?: string;
-  }): Promise<void> {
+  async recordAction(a: ActionRecord): Promise<void> {
     await this.clickhouse.insert({
       table: 'alert_actions',
       format: 'JSONEachRow',
-      values: [{ assignee: '', note: '', ...a }],
+      values: [{ assignee: '', note: '', outcome: '', via: '', ...a }],
     });
+  }
+
+  /**
+   * The alert's version for optimistic concurrency: how many actions it has. Every change
+   * appends one, so a writer that read version n and finds n+1 knows someone else acted.
+   */
+  async actionVersion(fingerprint: string): Promise<number> {
+    const rows = await queryRows<{ n: string }>(
+      this.clickhouse,
+      'SELECT count() AS n FROM alert_actions WHERE fingerprint = {fp:String}',
+      { fp: fingerprint },
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 }

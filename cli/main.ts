@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { tradewatchAlerts } from './alerts.js';
+import { consoleCommand } from './console.js';
 import { benchCommand, demoCommand } from './demo-bench.js';
 import { doctorCommand } from './doctor.js';
 import { describeFailure, ExitCode, exitCodesHelp } from './exit-codes.js';
@@ -41,6 +42,7 @@ More: docs/cli.md`,
   program.addCommand(notifyCommand());
   program.addCommand(sqlCommand());
   program.addCommand(tradewatchAlerts((close) => closers.push(close)));
+  program.addCommand(consoleCommand((close) => closers.push(close)));
   program.addCommand(doctorCommand());
   program.addCommand(demoCommand());
   program.addCommand(benchCommand());

@@ -16,6 +16,7 @@ import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { notifierDefaults } from '../alerting/config.js';
 import { type DetectionStack, startDetectionStack } from '../alerting/detection-stack.js';
+import { startDemoConsole } from '../console/demo.js';
 import { messageOf } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { holdBackFromScreen, LIBRARY_MODULES, offScreenLines } from '../lib/log-terminal.js';
@@ -147,6 +148,8 @@ async function run(o: Options): Promise<void> {
   const { stack, clickhouse } = running;
   writeStackEnv(join(dir, 'stack.env'), stack.env);
   out(`Rules installed, notifier relaying to: ${channels.join(', ')} (${since()}).`);
+  const web = await startDemoConsole(clickhouse, log);
+  announce('Console', web.url, `   sign in as ${web.user} / ${web.password}   (password shown once)`);
   out(`Broker log: ${stack.kafka.logFile}; other terminals: set -a; . ${join(dir, 'stack.env')}; set +a`);
   const live = process.stdout.isTTY ? new LiveBlock(process.stdout, [process.stderr]) : undefined;
   out(
@@ -189,6 +192,7 @@ async function run(o: Options): Promise<void> {
   clearInterval(ticker);
   live?.stop();
   await producers?.stop();
+  await web.close();
   const outcomes = await status.finalOutcomes(DEMO_SCHEDULE, 10_000);
   for (const line of summaryLines(outcomes, DEMO_SCHEDULE)) out(line);
   // After a terminal's Ctrl-C the broker and ClickHouse stop by themselves at the same time, so

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slackActionElements, wantsButtons } from '../chat-actions.js';
 import { postMessage, rateLimited } from './post.js';
 import { headline, prettyEvidence, truncate } from './text.js';
 import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
@@ -14,6 +15,8 @@ export const slackSchema = z.object({
   type: z.literal('slack'),
   webhook_url: z.url({ protocol: /^https?$/ }),
   timeout_ms: z.number().int().min(100).default(5_000),
+  /** Action buttons on single-alert messages; needs a Slack app whose Request URL is the console's /chat/slack/actions. */
+  buttons: z.boolean().default(false),
 });
 
 export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, contextText: 2000 } as const;
@@ -25,7 +28,8 @@ export const escapeSlack = (s: string): string =>
 /** Inside a ``` block, a ``` in the text would end it early. */
 const codeSafe = (s: string): string => escapeSlack(s).replaceAll('```', "'''");
 
-export function slackPayload(n: Notification): object {
+/** `buttons`: Acknowledge / Assign to me / Resolve as… (the Slack app's interactivity URL is the console's). */
+export function slackPayload(n: Notification, buttons = false): object {
   const first = n.alerts[0];
   if (!first) throw new Error('a notification has at least one alert');
   const head = headline(n.kind, n.alerts.length, first);
@@ -68,12 +72,15 @@ export function slackPayload(n: Notification): object {
   });
   blocks.push({
     type: 'actions',
+    // block_id names the alert so an interaction can find it again (console/chat-routes.ts).
+    block_id: `tw_actions:${first.alert_id}`.slice(0, 255),
     elements: [
       {
         type: 'button',
         text: { type: 'plain_text', text: 'Open in Grafana' },
         url: `${n.dashboardUrl}?var-alert_id=${encodeURIComponent(first.alert_id)}`,
       },
+      ...(buttons && wantsButtons(n.kind, n.alerts) ? slackActionElements(first.alert_id) : []),
     ],
   });
   return {
@@ -86,7 +93,7 @@ export function slackPayload(n: Notification): object {
 
 function create(config: z.infer<typeof slackSchema>): Transport {
   const render = (n: Notification) => ({
-    body: JSON.stringify(slackPayload(n)),
+    body: JSON.stringify(slackPayload(n, config.buttons)),
     headers: { 'content-type': 'application/json' },
   });
   return {

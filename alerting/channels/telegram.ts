@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { telegramKeyboard, wantsButtons } from '../chat-actions.js';
 import { postMessage, rateLimited } from './post.js';
 import { headline, prettyEvidence, truncate } from './text.js';
 import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
@@ -16,6 +17,8 @@ export const telegramSchema = z.object({
   chat_id: z.union([z.string().min(1), z.number().int()]),
   api_url: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
   timeout_ms: z.number().int().min(100).default(5_000),
+  /** An inline keyboard (Acknowledge, Assign to me, Resolve…) on single-alert messages; the console handles the callbacks. */
+  buttons: z.boolean().default(false),
 });
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -69,6 +72,9 @@ function create(config: z.infer<typeof telegramSchema>): Transport {
       text: telegramText(n),
       parse_mode: 'HTML',
       link_preview_options: { is_disabled: true },
+      ...(config.buttons && wantsButtons(n.kind, n.alerts) && n.alerts[0]
+        ? { reply_markup: { inline_keyboard: telegramKeyboard(n.alerts[0].alert_id) } }
+        : {}),
     }),
     headers: { 'content-type': 'application/json' },
   });

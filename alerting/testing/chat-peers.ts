@@ -195,7 +195,14 @@ export function parseTelegramHtml(
   return { ok: true, visible };
 }
 
-/** Telegram Bot API sendMessage: {"ok":true,…}; 400 can't parse entities / too long; 429 with retry_after. */
+/** The Bot API methods the stand-in answers: sending, and the chat actions' callbacks. */
+const TELEGRAM_METHODS = new Set(['sendMessage', 'answerCallbackQuery', 'editMessageReplyMarkup']);
+
+/**
+ * Telegram Bot API: sendMessage {"ok":true,…}; 400 can't parse entities / too long /
+ * BUTTON_DATA_INVALID (callback_data over 64 bytes); 429 with retry_after; and
+ * answerCallbackQuery / editMessageReplyMarkup for inline keyboards.
+ */
 export function startTelegramPeer(): Promise<ChatPeer> {
   let messageId = 0;
   return startPeer({
@@ -222,17 +229,34 @@ export function startTelegramPeer(): Promise<ChatPeer> {
         status: 400,
         reply: JSON.stringify({ ok: false, error_code: 400, description }),
       });
-      if (!/^\/bot\d+:[A-Za-z0-9_-]+\/sendMessage$/.test(req.url ?? ''))
+      const method = /^\/bot\d+:[A-Za-z0-9_-]+\/([A-Za-z]+)$/.exec(req.url ?? '')?.[1] ?? '';
+      if (!TELEGRAM_METHODS.has(method))
         return {
           status: 404,
           reply: JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }),
         };
-      let m: { chat_id?: unknown; text?: unknown; parse_mode?: unknown };
+      let m: {
+        chat_id?: unknown;
+        text?: unknown;
+        parse_mode?: unknown;
+        callback_query_id?: unknown;
+        message_id?: unknown;
+        reply_markup?: { inline_keyboard?: { callback_data?: string }[][] };
+      };
       try {
         m = JSON.parse(body);
       } catch {
         return bad('Bad Request: invalid JSON');
       }
+      for (const row of m.reply_markup?.inline_keyboard ?? [])
+        for (const b of row)
+          if (Buffer.byteLength(b.callback_data ?? '') > 64) return bad('Bad Request: BUTTON_DATA_INVALID');
+      if (method === 'answerCallbackQuery')
+        return typeof m.callback_query_id === 'string' ? undefined : bad('Bad Request: query is too old');
+      if (method === 'editMessageReplyMarkup')
+        return m.chat_id !== undefined && m.message_id !== undefined
+          ? undefined
+          : bad('Bad Request: message identifier is not specified');
       if (m.chat_id === undefined) return bad('Bad Request: chat_id is empty');
       if (typeof m.text !== 'string' || m.text.length === 0) return bad('Bad Request: message text is empty');
       let visible = m.text;
