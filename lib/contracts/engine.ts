@@ -8,8 +8,8 @@ import {
   nonNegative,
   oneOf,
   optional,
+  orEmpty,
   positive,
-  stored,
   text,
 } from './fields.js';
 import { side, symbol } from './market.js';
@@ -35,7 +35,7 @@ const orderFields = {
   event: oneOf(orderEvents),
   order_id: id(),
   /** The id the client chose, when it chose one. */
-  client_order_id: optional(id()),
+  client_order_id: orEmpty(id()),
   account_id: id(),
   symbol: symbol(),
   side: side(),
@@ -54,9 +54,9 @@ const orderFields = {
   /** This fill's price, quantity and execution: required when `event` is `fill`. */
   fill_price: nullableDouble(positive()),
   fill_quantity: nullableDouble(positive()),
-  trade_id: optional(id()),
+  trade_id: orEmpty(id()),
   /** Why the engine refused the order: required when `event` is `reject`. */
-  reject_reason: optional(stored(text(1, 128), LOW_CARDINALITY)),
+  reject_reason: orEmpty(text(1, 128, LOW_CARDINALITY)),
 };
 
 type OrderShape = z.infer<z.ZodObject<{ [K in keyof typeof orderFields]: (typeof orderFields)[K]['zod'] }>>;

@@ -54,6 +54,7 @@ export function optional<Z extends z.ZodType>(f: Field<Z>): Field<z.ZodOptional<
       queue: nullable(sql.queue),
       parsed: nullable(sql.parsed),
       refuse: (c) => `${c} IS NOT NULL AND ${sql.refuse(c)}`,
+      fact: { ...sql.fact, type: nullable(sql.fact.type) },
       optional: true,
     },
   };
@@ -68,13 +69,16 @@ export function maxChars<Z extends z.ZodType<string>>(f: Field<Z>, max: number):
   };
 }
 
+/** Optional, and stored as '' when absent: "no device" needs no NULL in the fact. */
+export const orEmpty = <Z extends z.ZodType>(f: Field<Z>): Field<z.ZodOptional<Z>> =>
+  stored(optional(f), { type: f.sql.fact.type, select: (c) => f.sql.fact.select(`ifNull(${c}, '')`) });
+
 /** Overrides of the fact column for one field: storage choices that are not the contract's. */
 export function stored<Z extends z.ZodType>(f: Field<Z>, fact: Partial<FieldSql['fact']>): Field<Z> {
   return { zod: f.zod, sql: { ...f.sql, fact: { ...f.sql.fact, ...fact } } };
 }
 
 const STRING_FACT = { type: 'String', codec: 'ZSTD(1)', select: (c: string) => c } as const;
-const optionalText = (c: string) => `ifNull(${c}, '')`;
 /** JS and RE2 agree on these patterns: ASCII classes, anchors, no `\s`/`\S`/`.`. */
 const textField = (
   pattern: RegExp,
@@ -135,7 +139,6 @@ export const text = (min: number, max: number, fact: FieldSql['fact'] = STRING_F
 
 /** Low-cardinality text (venues, symbols, sources): stored as LowCardinality(String). */
 export const LOW_CARDINALITY = { type: 'LowCardinality(String)', select: (c: string) => c } as const;
-export { optionalText };
 
 /** A fixed list of values, stored as Enum8 in that order. */
 export const oneOf = <const V extends readonly [string, ...string[]]>(values: V, text?: string) => {
@@ -281,6 +284,9 @@ export const list = <Z extends z.ZodType>(item: Field<Z>, min: number, max: numb
     refuse: (c) =>
       `${min > 0 ? `length(${c}) NOT BETWEEN ${min} AND ${max}` : `length(${c}) > ${max}`} OR arrayExists(x -> ${item.sql.refuse('x')}, ${c})`,
     reason: fixed(`${text}, each one valid`),
-    fact: { type: `Array(${item.sql.fact.type})`, select: (c) => c },
+    fact: {
+      type: `Array(${item.sql.fact.type})`,
+      select: (c) => `CAST(${c}, ${sqlString(`Array(${item.sql.fact.type})`)})`,
+    },
   });
 };

@@ -1,19 +1,7 @@
 import { z } from 'zod';
 import { contract, shapeOf } from './contract.js';
 import { envelopeFields } from './envelope.js';
-import {
-  type Field,
-  id,
-  ip,
-  list,
-  oneOf,
-  optional,
-  optionalText,
-  pattern,
-  positive,
-  stored,
-  text,
-} from './fields.js';
+import { id, ip, list, oneOf, optional, orEmpty, pattern, positive, text } from './fields.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /**
@@ -21,9 +9,6 @@ import { DAY_MS, type TopicSpec } from './topic-spec.js';
  * browser actions. Flat fields (ClickHouse's Kafka engine reads them as columns); the
  * warehouse derives its checks from the same fields for writers that bypass this library.
  */
-
-/** Optional text is stored as '' when absent: "no device" needs no NULL in the fact. */
-const orEmpty = <Z extends z.ZodType>(f: Field<Z>) => stored(optional(f), { select: optionalText });
 
 export const ipSchema = ip().zod;
 /** ISO 3166-1 alpha-2, e.g. DE. */
