@@ -232,7 +232,43 @@ FROM ${s.fact} GROUP BY source, minute`;
   ];
 }
 
-/** Every object of one topic, in creation order (the consumer last: it starts reading). */
+/**
+ * Events our producers refused (EventProducer, the collector) sit on `<topic>.dlq` with the
+ * reason in a header; this chain brings them into dead_letters beside the warehouse's own
+ * refusals, so one table shows all that was refused. `consumer` says who refused it:
+ * `<fact>_dlq_queue` is a producer, `<fact>_queue` the warehouse. The bytes are kept as
+ * they were sent (RawBLOB: not parsed, so nothing in them can break this consumer).
+ */
+function renderProducerDeadLetters(input: TopicInput): SchemaObject[] {
+  const s = input.storage;
+  const chain = `${s.fact}_dlq`;
+  const queue = `CREATE TABLE IF NOT EXISTS ${chain}_queue
+(
+    raw_message String
+)
+ENGINE = Kafka
+SETTINGS
+    kafka_broker_list = '\${KAFKA_BROKERS}',
+    kafka_topic_list = '\${KAFKA_TOPIC_PREFIX}${input.topic}.dlq',
+    kafka_group_name = '\${KAFKA_GROUP_PREFIX}${chain}',
+    kafka_format = 'RawBLOB',
+    kafka_num_consumers = 1,
+    kafka_flush_interval_ms = \${KAFKA_ENGINE_FLUSH_INTERVAL_MS}`;
+  const header = (name: string) => `_headers.value[indexOf(_headers.name, '${name}')]`;
+  const consumer = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${chain}_ingest_mv TO dead_letters AS
+SELECT
+    if(${header('dlq-topic')} != '', ${header('dlq-topic')}, replaceRegexpOne(_topic, '[.]dlq$', '')) AS topic,
+    _partition AS kafka_partition, _offset AS kafka_offset, _key AS kafka_key, raw_message,
+    if(${header('dlq-reason')} != '', ${header('dlq-reason')}, '(no dlq-reason header)') AS error,
+    '${chain}_queue' AS consumer
+FROM ${chain}_queue`;
+  return [
+    { name: `${chain}_queue`, kind: 'queue', chain, sql: queue },
+    { name: `${chain}_ingest_mv`, kind: 'consumer', chain, sql: consumer },
+  ];
+}
+
+/** Every object of one topic, in creation order (each consumer last: it starts reading). */
 export function renderTopic(input: TopicInput): SchemaObject[] {
   return [
     renderFact(input),
@@ -240,5 +276,6 @@ export function renderTopic(input: TopicInput): SchemaObject[] {
     renderQueue(input),
     ...renderViews(input),
     renderParseView(input),
+    ...renderProducerDeadLetters(input),
   ];
 }

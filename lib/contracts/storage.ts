@@ -62,37 +62,35 @@ const levels = (name: string) => [name, { codec: 'ZSTD(3)' }] as const;
 const zstd3 = (name: string) => [name, { codec: 'ZSTD(3)' }] as const;
 const lowCardinality = (name: string) => [name, { type: 'LowCardinality(String)', codec: '' }] as const;
 
-const market = (
-  fact: string,
-  columns: readonly ColumnEntry[],
-  extra: Partial<TopicStorage> = {},
-): TopicStorage => ({
-  fact,
-  version: 'ingested_at',
-  orderBy: MARKET_KEY,
-  partitionBy: DAILY,
-  ttl: 'occurred_at',
-  columns: ['event_id', 'venue', 'symbol', ...columns, ...MARKET_TIMES, ...TAIL],
-  traceParent: false,
-  group: `${fact}_v2`,
-  ...extra,
-});
-
-const account = (
-  fact: string,
-  columns: readonly ColumnEntry[],
-  extra: Partial<TopicStorage> = {},
-): TopicStorage => ({
-  fact,
-  version: 'ingested_at',
-  orderBy: ACCOUNT_KEY,
-  partitionBy: DAILY,
-  ttl: 'occurred_at',
-  columns: ['event_id', ...columns, 'occurred_at', 'produced_at', ...TAIL],
-  traceParent: false,
-  group: `${fact}_v2`,
-  ...extra,
-});
+/** A daily-partitioned fact kept FACT_TTL_DAYS, deduplicated on event_id, in group `<fact>_v2` (0140). */
+const daily =
+  (orderBy: readonly string[], around: (columns: readonly ColumnEntry[]) => readonly ColumnEntry[]) =>
+  (fact: string, columns: readonly ColumnEntry[], extra: Partial<TopicStorage> = {}): TopicStorage => ({
+    fact,
+    version: 'ingested_at',
+    orderBy,
+    partitionBy: DAILY,
+    ttl: 'occurred_at',
+    columns: around(columns),
+    traceParent: false,
+    group: `${fact}_v2`,
+    ...extra,
+  });
+const market = daily(MARKET_KEY, (columns) => [
+  'event_id',
+  'venue',
+  'symbol',
+  ...columns,
+  ...MARKET_TIMES,
+  ...TAIL,
+]);
+const account = daily(ACCOUNT_KEY, (columns) => [
+  'event_id',
+  ...columns,
+  'occurred_at',
+  'produced_at',
+  ...TAIL,
+]);
 
 export const storage: Readonly<Record<TopicKey, TopicStorage>> = {
   marketTrades: market(
