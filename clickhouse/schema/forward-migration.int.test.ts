@@ -128,9 +128,9 @@ describe('forward migration to the generated schema', () => {
     const legacy = await run(legacyDir);
     expect(legacy.applied.at(-1)).toBe('0140_strict_topic_parsing.sql');
     // The tables 0200 keeps as they are must be what the snapshot says they are.
-    expect(await liveDifferences(clickhouse, config, readSnapshot(), ['fact', 'parsed', 'queue'])).toEqual(
-      [],
-    );
+    // (The producer dead-letter queues are new in 0201, so not there yet.)
+    const kept = readSnapshot().filter((o) => !o.name.endsWith('_dlq_queue'));
+    expect(await liveDifferences(clickhouse, config, kept, ['fact', 'parsed', 'queue'])).toEqual([]);
 
     const before = await produceDataset(1);
     await produceBroken(3);
@@ -152,7 +152,8 @@ describe('forward migration to the generated schema', () => {
     expect(await queryNumber(clickhouse, 'SELECT sum(events) FROM pipeline_events_1m')).toBe(
       deliveredBefore + afterEvents,
     );
-  });
+    // Two migrations and two ingests: minutes on a busy two-core machine.
+  }, 600_000);
 
   it('leaves live tables and views equal to the snapshot', async () => {
     expect(await liveDifferences(clickhouse, config, readSnapshot())).toEqual([]);
