@@ -1,14 +1,25 @@
-import { z } from 'zod';
-import { envelopeShape, epochMsSchema } from './envelope.js';
-import { idSchema, positiveAmountSchema, sideSchema } from './ids.js';
-import { symbolSchema } from './market.js';
+import type { z } from 'zod';
+import { contract, type Rule } from './contract.js';
+import { envelopeFields } from './envelope.js';
+import {
+  epochMs,
+  id,
+  LOW_CARDINALITY,
+  nonNegative,
+  oneOf,
+  optional,
+  orEmpty,
+  positive,
+  text,
+} from './fields.js';
+import { side, symbol } from './market.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /**
  * The exchange's own matching engine: the lifecycle of every order, and every execution.
  * One schema per topic with flat fields, so ClickHouse's Kafka engine reads each topic
  * with one table and no JSON extraction; fields that only some events carry are optional
- * and required by `event` (checked below and mirrored in clickhouse/migrations/0030).
+ * and required by `event` (the rules below, checked by zod and by the warehouse alike).
  */
 
 export const orderEvents = ['new', 'amend', 'cancel', 'fill', 'reject'] as const;
@@ -16,86 +27,122 @@ export const orderTypes = ['limit', 'market', 'stop_limit', 'stop_market'] as co
 /** `post_only` is the exchange's maker-only instruction (Binance's GTX). */
 export const timesInForce = ['gtc', 'ioc', 'fok', 'gtd', 'post_only'] as const;
 
-const LIMIT_TYPES: ReadonlySet<string> = new Set(['limit', 'stop_limit']);
-const STOP_TYPES: ReadonlySet<string> = new Set(['stop_limit', 'stop_market']);
+const nullableDouble = (f: ReturnType<typeof positive>) => optional(f);
 
-export const engineOrderSchema = z
-  .object({
-    ...envelopeShape,
-    type: z.literal('engine.order'),
-    schema_version: z.literal(1),
-    /** What happened to the order; the other fields are its state after this event. */
-    event: z.enum(orderEvents),
-    order_id: idSchema,
-    /** The id the client chose, when it chose one. */
-    client_order_id: idSchema.optional(),
-    account_id: idSchema,
-    symbol: symbolSchema,
-    side: sideSchema,
-    order_type: z.enum(orderTypes),
-    time_in_force: z.enum(timesInForce),
-    /** Limit price: required for limit and stop-limit orders, absent for market orders. */
-    price: positiveAmountSchema.optional(),
-    /** Trigger price: required for stop orders. */
-    stop_price: positiveAmountSchema.optional(),
-    /** The order's total quantity after this event (an amend may change it). */
-    quantity: positiveAmountSchema,
-    /** Cumulative filled quantity after this event. */
-    filled_quantity: z.number().min(0).finite(),
-    /** Required for good-till-date orders. */
-    expires_at: epochMsSchema.optional(),
-    /** This fill's price, quantity and execution: required when `event` is `fill`. */
-    fill_price: positiveAmountSchema.optional(),
-    fill_quantity: positiveAmountSchema.optional(),
-    trade_id: idSchema.optional(),
-    /** Why the engine refused the order: required when `event` is `reject`. */
-    reject_reason: z.string().min(1).max(128).optional(),
-  })
-  .superRefine((order, ctx) => {
-    const need = (field: keyof typeof order, when: string) => {
-      if (order[field] === undefined)
-        ctx.addIssue({ code: 'custom', path: [field], message: `required ${when}` });
-    };
-    if (LIMIT_TYPES.has(order.order_type)) need('price', `for ${order.order_type} orders`);
-    if (STOP_TYPES.has(order.order_type)) need('stop_price', `for ${order.order_type} orders`);
-    if (order.time_in_force === 'gtd') need('expires_at', 'for gtd orders');
-    if (order.event === 'fill') {
-      need('fill_price', 'when event is fill');
-      need('fill_quantity', 'when event is fill');
-      need('trade_id', 'when event is fill');
-    }
-    if (order.event === 'reject') need('reject_reason', 'when event is reject');
-    if (order.filled_quantity > order.quantity) {
-      ctx.addIssue({ code: 'custom', path: ['filled_quantity'], message: 'must not exceed quantity' });
-    }
-  });
+const orderFields = {
+  ...envelopeFields('engine.order'),
+  /** What happened to the order; the other fields are its state after this event. */
+  event: oneOf(orderEvents),
+  order_id: id(),
+  /** The id the client chose, when it chose one. */
+  client_order_id: orEmpty(id()),
+  account_id: id(),
+  symbol: symbol(),
+  side: side(),
+  order_type: oneOf(orderTypes),
+  time_in_force: oneOf(timesInForce),
+  /** Limit price: required for limit and stop-limit orders, absent for market orders. */
+  price: nullableDouble(positive()),
+  /** Trigger price: required for stop orders. */
+  stop_price: nullableDouble(positive()),
+  /** The order's total quantity after this event (an amend may change it). */
+  quantity: positive(),
+  /** Cumulative filled quantity after this event. */
+  filled_quantity: nonNegative(),
+  /** Required for good-till-date orders. */
+  expires_at: optional(epochMs()),
+  /** This fill's price, quantity and execution: required when `event` is `fill`. */
+  fill_price: nullableDouble(positive()),
+  fill_quantity: nullableDouble(positive()),
+  trade_id: orEmpty(id()),
+  /** Why the engine refused the order: required when `event` is `reject`. */
+  reject_reason: orEmpty(text(1, 128, LOW_CARDINALITY)),
+};
 
+type OrderShape = z.infer<z.ZodObject<{ [K in keyof typeof orderFields]: (typeof orderFields)[K]['zod'] }>>;
+
+/** `field` is required when `sqlWhen` (and `when`) holds; the message says when. */
+const requiredWhen = (
+  field: keyof OrderShape,
+  when: (o: OrderShape) => string | undefined,
+  sqlWhen: string,
+  sqlMessage: string,
+): Rule<OrderShape> => ({
+  field,
+  broken: (o) => when(o) !== undefined && o[field] === undefined,
+  message: (o) => `required ${when(o)}`,
+  sql: `${sqlWhen} AND ${field} IS NULL`,
+  sqlMessage,
+});
+const forTypes = (types: readonly string[]) => (o: OrderShape) =>
+  types.includes(o.order_type) ? `for ${o.order_type} orders` : undefined;
+const onEvent = (event: string) => (o: OrderShape) =>
+  o.event === event ? `when event is ${event}` : undefined;
+const inList = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`;
+const LIMIT_TYPES = ['limit', 'stop_limit'];
+const STOP_TYPES = ['stop_limit', 'stop_market'];
+
+export const engineOrderContract = contract(orderFields, [
+  requiredWhen(
+    'price',
+    forTypes(LIMIT_TYPES),
+    `order_type IN ${inList(LIMIT_TYPES)}`,
+    "concat('required for ', order_type, ' orders')",
+  ),
+  requiredWhen(
+    'stop_price',
+    forTypes(STOP_TYPES),
+    `order_type IN ${inList(STOP_TYPES)}`,
+    "concat('required for ', order_type, ' orders')",
+  ),
+  requiredWhen(
+    'expires_at',
+    (o) => (o.time_in_force === 'gtd' ? 'for gtd orders' : undefined),
+    "time_in_force = 'gtd'",
+    "'required for gtd orders'",
+  ),
+  ...(['fill_price', 'fill_quantity', 'trade_id'] as const).map((field) =>
+    requiredWhen(field, onEvent('fill'), "event = 'fill'", "'required when event is fill'"),
+  ),
+  requiredWhen('reject_reason', onEvent('reject'), "event = 'reject'", "'required when event is reject'"),
+  {
+    field: 'filled_quantity',
+    broken: (o) => o.filled_quantity > o.quantity,
+    message: () => 'must not exceed quantity',
+    sql: 'filled_quantity > quantity',
+    sqlMessage: "'must not exceed quantity'",
+  },
+]);
+export const engineOrderSchema = engineOrderContract.schema;
 export type EngineOrder = z.infer<typeof engineOrderSchema>;
 
 /** A match between a resting (maker) order and an incoming (taker) order. */
-export const engineExecutionSchema = z
-  .object({
-    ...envelopeShape,
-    type: z.literal('engine.execution'),
-    schema_version: z.literal(1),
-    trade_id: idSchema,
-    symbol: symbolSchema,
-    price: positiveAmountSchema,
-    quantity: positiveAmountSchema,
+export const engineExecutionContract = contract(
+  {
+    ...envelopeFields('engine.execution'),
+    trade_id: id(),
+    symbol: symbol(),
+    price: positive(),
+    quantity: positive(),
     /** The taker's side: `buy` when the incoming order bought. */
-    aggressor_side: sideSchema,
-    maker_account_id: idSchema,
-    maker_order_id: idSchema,
+    aggressor_side: side(),
+    maker_account_id: id(),
+    maker_order_id: id(),
     // Maker and taker may be the same account: that is a self-trade, which risk wants to see.
-    taker_account_id: idSchema,
-    taker_order_id: idSchema,
-  })
-  .superRefine((execution, ctx) => {
-    if (execution.maker_order_id === execution.taker_order_id) {
-      ctx.addIssue({ code: 'custom', path: ['taker_order_id'], message: 'must differ from maker_order_id' });
-    }
-  });
-
+    taker_account_id: id(),
+    taker_order_id: id(),
+  },
+  [
+    {
+      field: 'taker_order_id',
+      broken: (e) => e.maker_order_id === e.taker_order_id,
+      message: () => 'must differ from maker_order_id',
+      sql: 'maker_order_id = taker_order_id',
+      sqlMessage: "'must differ from maker_order_id'",
+    },
+  ],
+);
+export const engineExecutionSchema = engineExecutionContract.schema;
 export type EngineExecution = z.infer<typeof engineExecutionSchema>;
 
 /**
@@ -109,6 +156,7 @@ export type EngineExecution = z.infer<typeof engineExecutionSchema>;
 export const engineTopics = {
   engineOrders: {
     name: 'engine.orders',
+    contract: engineOrderContract,
     schema: engineOrderSchema,
     key: (order: EngineOrder) => order.account_id,
     partitions: 6,
@@ -117,6 +165,7 @@ export const engineTopics = {
   } satisfies TopicSpec<EngineOrder>,
   engineExecutions: {
     name: 'engine.executions',
+    contract: engineExecutionContract,
     schema: engineExecutionSchema,
     key: (execution: EngineExecution) => execution.symbol,
     partitions: 6,

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import { z } from 'zod';
+import { epochMs, LOW_CARDINALITY, literal, text, ulid, version } from './fields.js';
 
 /**
  * The envelope every event carries, whatever its family. Fields are flat (not nested under
@@ -7,28 +7,26 @@ import { z } from 'zod';
  */
 
 /** A ULID: 26 Crockford base-32 characters, sortable by creation time. */
-export const eventIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a 26-character ULID');
+export const eventIdSchema = ulid().zod;
 
 /**
  * Milliseconds since the Unix epoch. Bounded so a seconds-or-microseconds mix-up is
  * refused instead of stored as a date in 1970 or the year 50000.
  */
-export const epochMsSchema = z
-  .number()
-  .int('a whole number of milliseconds')
-  .min(946_684_800_000, 'on or after 2000-01-01 (milliseconds, not seconds)')
-  .max(4_102_444_800_000, 'before 2100-01-01 (milliseconds, not microseconds)');
+export const epochMsSchema = epochMs().zod;
 
-export const envelopeShape = {
-  event_id: eventIdSchema,
+/** The envelope of a contract whose `type` is `type` and version `schemaVersion`. */
+export const envelopeFields = <const T extends string>(type: T, schemaVersion = 1 as const) => ({
+  event_id: ulid(),
+  type: literal(type),
   /** Which producer or integration emitted the event, e.g. `binance-futures` or `sample`. */
-  source: z.string().min(1).max(64),
+  source: text(1, 64, LOW_CARDINALITY),
+  schema_version: version(schemaVersion),
   /** When it happened at the origin (venue or system clock). */
-  occurred_at: epochMsSchema,
+  occurred_at: epochMs(),
   /** When our producer handed it to Kafka. */
-  produced_at: epochMsSchema,
-  schema_version: z.number().int().positive(),
-} as const;
+  produced_at: epochMs(),
+});
 
 const nextUlid = monotonicFactory();
 

@@ -1,58 +1,82 @@
-import { z } from 'zod';
-import { envelopeShape, epochMsSchema } from './envelope.js';
+import type { z } from 'zod';
+import { contract } from './contract.js';
+import { envelopeFields } from './envelope.js';
+import {
+  between,
+  epochMs,
+  LOW_CARDINALITY,
+  list,
+  nonNegative,
+  oneOf,
+  pattern,
+  positive,
+  text,
+  whole,
+} from './fields.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /** Upper-case symbols as venues publish them, e.g. BTCUSDT. */
-export const symbolSchema = z.string().regex(/^[A-Z0-9]{2,30}$/, 'an upper-case symbol such as BTCUSDT');
-export const venueSchema = z.string().regex(/^[a-z0-9-]{2,32}$/, 'a lower-case venue id such as binance');
+export const symbol = () =>
+  pattern(/^[A-Z0-9]{2,30}$/, 'an upper-case symbol such as BTCUSDT is required', LOW_CARDINALITY);
+export const venue = () =>
+  pattern(/^[a-z0-9-]{2,32}$/, 'a lower-case venue id such as binance is required', LOW_CARDINALITY);
+export const symbolSchema = symbol().zod;
+export const venueSchema = venue().zod;
+export const side = () => oneOf(['buy', 'sell']);
 
-const price = z.number().positive().finite();
-const quantity = z.number().positive().finite();
 /** Venue update ids: whole, non-negative, and exact in a double (Binance's reach ~10^13). */
-const updateId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const updateId = () => whole(0);
 /** Price levels of one book side, as parallel arrays so ClickHouse stores them as columns. */
-const levelPrices = z.array(price).max(5000);
+const levelPrices = () => list(positive(), 0, 5000);
 /** A level's new absolute size; 0 removes the level (diffs only). */
-const levelQuantities = z.array(z.number().nonnegative().finite()).max(5000);
+const levelQuantities = () => list(nonNegative(), 0, 5000);
 
 /**
  * Fields every market event carries besides the envelope. `occurred_at` is the venue's own
  * time of the event (matching-engine time where the venue gives it), `received_at` is when
  * our connector read the frame: together they give feed latency and, against now(), freshness.
  */
-const marketShape = {
-  ...envelopeShape,
-  schema_version: z.literal(1),
-  venue: venueSchema,
-  symbol: symbolSchema,
-  received_at: epochMsSchema,
-} as const;
+const marketFields = <const T extends string>(type: T) => ({
+  ...envelopeFields(type),
+  received_at: epochMs(),
+  venue: venue(),
+  symbol: symbol(),
+});
 
 /**
  * A public trade on a venue, normalised across venues. Prices and quantities are
  * IEEE doubles: market monitoring compares and aggregates them, it does not settle them.
  */
-export const marketTradeSchema = z.object({
-  ...marketShape,
-  type: z.literal('market.trade'),
+export const marketTradeContract = contract({
+  ...marketFields('market.trade'),
   /** The venue's trade id, kept as text because venues use numbers, UUIDs or both. */
-  trade_id: z.string().min(1).max(64),
-  price,
-  quantity,
+  trade_id: text(1, 64),
   /** The aggressor's side: `buy` when the taker bought. */
-  side: z.enum(['buy', 'sell']),
+  side: side(),
+  price: positive(),
+  quantity: positive(),
 });
+export const marketTradeSchema = marketTradeContract.schema;
 
 /** Best bid and ask (level 1) as the venue published them, or as our synced book shows them. */
-export const marketBookL1Schema = z.object({
-  ...marketShape,
-  type: z.literal('market.book_l1'),
-  bid_price: price,
-  bid_quantity: quantity,
-  ask_price: price,
-  ask_quantity: quantity,
+export const marketBookL1Contract = contract({
+  ...marketFields('market.book_l1'),
+  bid_price: positive(),
+  bid_quantity: positive(),
+  ask_price: positive(),
+  ask_quantity: positive(),
   /** The venue's book update id at this quote (Binance `u`, Bybit `u`). */
-  update_id: updateId,
+  update_id: updateId(),
+});
+export const marketBookL1Schema = marketBookL1Contract.schema;
+
+/** Both sides of a depth change list as many prices as sizes (SQL stores them as parallel arrays). */
+const sameLength = (prices: 'bid_prices' | 'ask_prices', sizes: 'bid_quantities' | 'ask_quantities') => ({
+  field: prices,
+  broken: (e: Record<typeof prices | typeof sizes, unknown[]>) => e[prices].length !== e[sizes].length,
+  message: () => `as many prices as ${sizes} are required`,
+  sql: `length(${prices}) != length(${sizes})`,
+  sqlMessage: `'as many prices as ${sizes} are required'`,
 });
 
 /**
@@ -60,58 +84,61 @@ export const marketBookL1Schema = z.object({
  * `snapshot` replaces the book (after a (re)sync), `diff` sets levels to absolute sizes.
  * `best_*` are the top of our synced book after applying it, so a consumer can check it.
  */
-export const marketDepthSchema = z.object({
-  ...marketShape,
-  type: z.literal('market.depth'),
-  kind: z.enum(['snapshot', 'diff']),
-  first_update_id: updateId,
-  final_update_id: updateId,
-  /** The final update id of the change before this one (Binance `pu`; Bybit `u - 1`). */
-  prev_update_id: updateId,
-  bid_prices: levelPrices,
-  bid_quantities: levelQuantities,
-  ask_prices: levelPrices,
-  ask_quantities: levelQuantities,
-  best_bid_price: z.number().nonnegative().finite(),
-  best_ask_price: z.number().nonnegative().finite(),
-});
+export const marketDepthContract = contract(
+  {
+    ...marketFields('market.depth'),
+    kind: oneOf(['snapshot', 'diff']),
+    first_update_id: updateId(),
+    final_update_id: updateId(),
+    /** The final update id of the change before this one (Binance `pu`; Bybit `u - 1`). */
+    prev_update_id: updateId(),
+    bid_prices: levelPrices(),
+    bid_quantities: levelQuantities(),
+    ask_prices: levelPrices(),
+    ask_quantities: levelQuantities(),
+    best_bid_price: nonNegative(),
+    best_ask_price: nonNegative(),
+  },
+  [sameLength('bid_prices', 'bid_quantities'), sameLength('ask_prices', 'ask_quantities')],
+);
+export const marketDepthSchema = marketDepthContract.schema;
 
 /** Mark price, index price and funding of a perpetual. */
-export const marketMarkSchema = z.object({
-  ...marketShape,
-  type: z.literal('market.mark'),
-  mark_price: price,
-  index_price: price,
+export const marketMarkContract = contract({
+  ...marketFields('market.mark'),
+  mark_price: positive(),
+  index_price: positive(),
   /** Per funding interval, as a fraction (0.0001 = 0.01 %); negative when shorts pay longs. */
-  funding_rate: z.number().finite().min(-1).max(1),
-  next_funding_at: epochMsSchema,
+  funding_rate: between(-1, 1),
+  next_funding_at: epochMs(),
 });
+export const marketMarkSchema = marketMarkContract.schema;
 
 /** A forced liquidation reported by the venue. */
-export const marketLiquidationSchema = z.object({
-  ...marketShape,
-  type: z.literal('market.liquidation'),
+export const marketLiquidationContract = contract({
+  ...marketFields('market.liquidation'),
   /** The liquidation order's side: `sell` when a long position was liquidated. */
-  side: z.enum(['buy', 'sell']),
-  price,
-  quantity,
+  side: side(),
+  price: positive(),
+  quantity: positive(),
 });
+export const marketLiquidationSchema = marketLiquidationContract.schema;
 
 /**
  * Something is wrong with a feed, said out loud instead of hidden: a sequence gap in a book
  * (expected vs got update id), a stream gone silent, a dropped connection, events dropped
  * because Kafka was slower than the venue.
  */
-export const marketIntegritySchema = z.object({
-  ...marketShape,
-  type: z.literal('market.integrity'),
-  kind: z.enum(['sequence_gap', 'stale_stream', 'disconnected', 'events_dropped']),
+export const marketIntegrityContract = contract({
+  ...marketFields('market.integrity'),
+  kind: oneOf(['sequence_gap', 'stale_stream', 'disconnected', 'events_dropped']),
   /** The venue stream concerned, e.g. `btcusdt@depth@100ms` or `orderbook.50.BTCUSDT`. */
-  stream: z.string().min(1).max(128),
-  expected: z.string().max(256),
-  got: z.string().max(256),
-  detail: z.string().max(1024),
+  stream: text(1, 128),
+  expected: text(0, 256),
+  got: text(0, 256),
+  detail: text(0, 1024),
 });
+export const marketIntegritySchema = marketIntegrityContract.schema;
 
 export type MarketTrade = z.infer<typeof marketTradeSchema>;
 export type MarketBookL1 = z.infer<typeof marketBookL1Schema>;
@@ -128,6 +155,7 @@ const WEEK_MS = 7 * DAY_MS;
 export const marketTopics = {
   marketTrades: {
     name: 'market.trades',
+    contract: marketTradeContract,
     schema: marketTradeSchema,
     key: byVenueAndSymbol,
     partitions: 6,
@@ -135,6 +163,7 @@ export const marketTopics = {
   } satisfies TopicSpec<MarketTrade>,
   marketBookL1: {
     name: 'market.book_l1',
+    contract: marketBookL1Contract,
     schema: marketBookL1Schema,
     key: byVenueAndSymbol,
     partitions: 6,
@@ -142,6 +171,7 @@ export const marketTopics = {
   } satisfies TopicSpec<MarketBookL1>,
   marketDepth: {
     name: 'market.depth',
+    contract: marketDepthContract,
     schema: marketDepthSchema,
     key: byVenueAndSymbol,
     partitions: 6,
@@ -150,6 +180,7 @@ export const marketTopics = {
   } satisfies TopicSpec<MarketDepth>,
   marketMark: {
     name: 'market.mark',
+    contract: marketMarkContract,
     schema: marketMarkSchema,
     key: byVenueAndSymbol,
     partitions: 6,
@@ -157,6 +188,7 @@ export const marketTopics = {
   } satisfies TopicSpec<MarketMark>,
   marketLiquidations: {
     name: 'market.liquidations',
+    contract: marketLiquidationContract,
     schema: marketLiquidationSchema,
     key: byVenueAndSymbol,
     partitions: 6,
@@ -164,6 +196,7 @@ export const marketTopics = {
   } satisfies TopicSpec<MarketLiquidation>,
   marketIntegrity: {
     name: 'market.integrity',
+    contract: marketIntegrityContract,
     schema: marketIntegritySchema,
     key: byVenueAndSymbol,
     // A few events a day: one partition keeps them in the order they were raised.

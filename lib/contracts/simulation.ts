@@ -1,5 +1,7 @@
-import { z } from 'zod';
-import { envelopeShape, epochMsSchema, eventIdSchema } from './envelope.js';
+import type { z } from 'zod';
+import { contract } from './contract.js';
+import { envelopeFields } from './envelope.js';
+import { epochMs, list, oneOf, text, ulid, whole } from './fields.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /** The scenarios the simulator can inject, each a pattern the risk rules should catch. */
@@ -17,23 +19,22 @@ export const labelEntityKinds = ['account', 'token', 'symbol'] as const;
  * Ground truth written by the simulator: this scenario happened to this entity between
  * these instants, through these events. A detection report joins alerts with labels.
  */
-export const simLabelSchema = z.object({
-  ...envelopeShape,
-  type: z.literal('sim.label'),
-  schema_version: z.literal(1),
-  scenario: z.enum(scenarioNames),
-  entity_kind: z.enum(labelEntityKinds),
+export const simLabelContract = contract({
+  ...envelopeFields('sim.label'),
+  scenario: oneOf(scenarioNames),
+  entity_kind: oneOf(labelEntityKinds),
   /** An account id, a token (BTC) or a symbol (BTCUSDT), as `entity_kind` says. */
-  entity: z.string().min(1).max(64),
-  start_at: epochMsSchema,
-  end_at: epochMsSchema,
+  entity: text(1, 64),
+  start_at: epochMs(),
+  end_at: epochMs(),
   /** Every event the scenario injected, across topics. */
-  event_ids: z.array(eventIdSchema).min(1).max(10_000),
+  event_ids: list(ulid(), 1, 10_000),
   /** The simulator seed that produced it: with the scenario list, enough to reproduce the run. */
-  seed: z.number().int().nonnegative(),
+  seed: whole(0),
   /** Scenario parameters worth knowing when a detection is judged (sizes, counts), as text. */
-  details: z.string().max(2000),
+  details: text(0, 2000),
 });
+export const simLabelSchema = simLabelContract.schema;
 
 export type SimLabel = z.infer<typeof simLabelSchema>;
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -41,6 +42,7 @@ export type ScenarioName = (typeof scenarioNames)[number];
 export const simulationTopics = {
   simLabels: {
     name: 'sim.labels',
+    contract: simLabelContract,
     schema: simLabelSchema,
     key: (label: SimLabel) => label.entity,
     partitions: 1,

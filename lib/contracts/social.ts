@@ -1,9 +1,13 @@
-import { z } from 'zod';
-import { envelopeShape, epochMsSchema } from './envelope.js';
+import type { z } from 'zod';
+import { contract } from './contract.js';
+import { envelopeFields } from './envelope.js';
+import { between, epochMs, LOW_CARDINALITY, maxChars, oneOf, pattern, text, whole } from './fields.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /** A token as the crowd names it, upper-case: BTC, ETH, PEPE. */
-export const tokenSchema = z.string().regex(/^[A-Z0-9]{2,15}$/, 'an upper-case token such as BTC');
+const token = () =>
+  pattern(/^[A-Z0-9]{2,15}$/, 'an upper-case token such as BTC is required', LOW_CARDINALITY);
+export const tokenSchema = token().zod;
 
 /** Where an item was read: the transport, not the outlet (the outlet is `source_name`). */
 export const socialSourceKinds = ['rss', 'atom', 'json', 'replay', 'simulator'] as const;
@@ -16,36 +20,35 @@ export const sentimentScorers = ['llm', 'lexicon'] as const;
  * gives three events sharing `content_hash`. Flat fields, as the envelope, so the Kafka
  * engine reads them as columns.
  */
-export const socialMentionSchema = z.object({
-  ...envelopeShape,
-  type: z.literal('social.mention'),
-  schema_version: z.literal(1),
-  token: tokenSchema,
-  source_kind: z.enum(socialSourceKinds),
-  /** The outlet or feed, e.g. `coindesk` or `sim-forum`. */
-  source_name: z.string().min(1).max(64),
-  /** The item's link; empty when the source gives none (then `content_hash` identifies it). */
-  url: z
-    .string()
-    .max(2048)
-    .regex(/^(https?:\/\/\S+)?$/, 'an http(s) URL or empty'),
-  title: z.string().max(300),
-  /** The start of the item's text: enough to judge a score, not a copy of the article. */
-  excerpt: z.string().max(1000),
-  /** How the token was named in the item: `$BTC`, `bitcoin`, `BTC`. */
-  matched_term: z.string().min(1).max(64),
-  /** Times the token is named in the item. */
-  mention_count: z.number().int().positive(),
-  /** -1 (very negative) … 1 (very positive). */
-  sentiment: z.number().finite().min(-1).max(1),
-  scorer: z.enum(sentimentScorers),
-  /** The model behind the score: the LLM's name, or the lexicon package and version. */
-  model: z.string().min(1).max(128),
-  /** SHA-256 (hex) of the item's normalised title and text; the de-duplication key with the URL. */
-  content_hash: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256'),
+export const socialMentionContract = contract({
+  ...envelopeFields('social.mention'),
   /** When the source published the item (`occurred_at` is the same instant; this keeps it named). */
-  published_at: epochMsSchema,
+  published_at: epochMs(),
+  token: token(),
+  source_kind: oneOf(socialSourceKinds),
+  /** The outlet or feed, e.g. `coindesk` or `sim-forum`. */
+  source_name: text(1, 64, LOW_CARDINALITY),
+  /**
+   * The item's link; empty when the source gives none (then `content_hash` identifies it).
+   * No `\S` here: JS and RE2 disagree on which characters are spaces.
+   */
+  url: maxChars(pattern(/^(https?:\/\/[^\t\n\v\f\r ]+)?$/, 'an http(s) URL or empty is required'), 2048),
+  title: text(0, 300),
+  /** The start of the item's text: enough to judge a score, not a copy of the article. */
+  excerpt: text(0, 1000),
+  /** How the token was named in the item: `$BTC`, `bitcoin`, `BTC`. */
+  matched_term: text(1, 64),
+  /** Times the token is named in the item. */
+  mention_count: whole(1),
+  /** -1 (very negative) … 1 (very positive). */
+  sentiment: between(-1, 1),
+  scorer: oneOf(sentimentScorers),
+  /** The model behind the score: the LLM's name, or the lexicon package and version. */
+  model: text(1, 128),
+  /** SHA-256 (hex) of the item's normalised title and text; the de-duplication key with the URL. */
+  content_hash: pattern(/^[0-9a-f]{64}$/, 'a hex SHA-256 is required'),
 });
+export const socialMentionSchema = socialMentionContract.schema;
 
 export type SocialMention = z.infer<typeof socialMentionSchema>;
 export type SocialSourceKind = (typeof socialSourceKinds)[number];
@@ -55,6 +58,7 @@ export type SentimentScorer = (typeof sentimentScorers)[number];
 export const socialTopics = {
   socialMentions: {
     name: 'social.mentions',
+    contract: socialMentionContract,
     schema: socialMentionSchema,
     key: (mention: SocialMention) => mention.token,
     partitions: 3,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { WarehouseContract } from './contract.js';
 
 /**
  * What the platform knows about a topic: its name, the contract of its events, how it is
@@ -8,6 +9,8 @@ import type { z } from 'zod';
 export interface TopicSpec<E> {
   readonly name: string;
   readonly schema: z.ZodType<E>;
+  /** The fields and rules `schema` is built from; the warehouse schema is generated from them (absent: not stored). */
+  readonly contract?: WarehouseContract;
   /** Kafka key: keeps one entity's events in order on one partition. */
   readonly key: (event: E) => string;
   readonly partitions: number;

@@ -1,38 +1,40 @@
 import { z } from 'zod';
-import { envelopeShape } from './envelope.js';
-import { idSchema, positiveAmountSchema } from './ids.js';
+import { contract, shapeOf } from './contract.js';
+import { envelopeFields } from './envelope.js';
+import { id, ip, list, oneOf, optional, orEmpty, pattern, positive, text } from './fields.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /**
  * What users do on the exchange: logins, deposits and withdrawals, API-key changes and
- * browser actions. Flat fields (ClickHouse's Kafka engine reads them as columns); checks
- * mirrored in clickhouse/migrations/0031..0034 for writers that bypass this library.
+ * browser actions. Flat fields (ClickHouse's Kafka engine reads them as columns); the
+ * warehouse derives its checks from the same fields for writers that bypass this library.
  */
 
-export const ipSchema = z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' });
+export const ipSchema = ip().zod;
 /** ISO 3166-1 alpha-2, e.g. DE. */
-export const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as DE');
+const country = () => pattern(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as DE is required');
+export const countrySchema = country().zod;
 /** Upper-case asset tickers as the wallet service names them, e.g. BTC, USDT. */
-export const assetSchema = z.string().regex(/^[A-Z0-9]{2,20}$/, 'an upper-case asset such as BTC');
-const userAgentSchema = z.string().max(512, 'at most 512 characters');
-const deviceIdSchema = z.string().min(1).max(128);
+const asset = () => pattern(/^[A-Z0-9]{2,20}$/, 'an upper-case asset such as BTC is required');
+export const assetSchema = asset().zod;
+const userAgent = () => text(0, 512);
+const deviceId = () => text(1, 128);
 
 export const loginOutcomes = ['success', 'bad_password', 'bad_mfa', 'locked', 'blocked'] as const;
 
-export const userLoginSchema = z.object({
-  ...envelopeShape,
-  type: z.literal('user.login'),
-  schema_version: z.literal(1),
+export const userLoginContract = contract({
+  ...envelopeFields('user.login'),
   /** The account the attempt claimed, whether or not it succeeded. */
-  account_id: idSchema,
-  ip: ipSchema,
-  user_agent: userAgentSchema,
-  device_id: deviceIdSchema.optional(),
+  account_id: id(),
+  ip: ip(),
+  user_agent: userAgent(),
+  device_id: orEmpty(deviceId()),
   /** Where the IP resolves, when the caller's geo lookup knows. */
-  geo_country: countrySchema.optional(),
-  geo_city: z.string().min(1).max(128).optional(),
-  outcome: z.enum(loginOutcomes),
+  geo_country: orEmpty(country()),
+  geo_city: orEmpty(text(1, 128)),
+  outcome: oneOf(loginOutcomes),
 });
+export const userLoginSchema = userLoginContract.schema;
 export type UserLogin = z.infer<typeof userLoginSchema>;
 
 /** One status list for both directions: a deposit goes pending → completed (or failed). */
@@ -47,69 +49,70 @@ export const transferStatuses = [
   'rejected',
 ] as const;
 
-const transferShape = {
-  ...envelopeShape,
-  schema_version: z.literal(1),
+const transferFields = {
+  ...envelopeFields('user.deposit'),
   /** The wallet service's id of the transfer; each status change is a new event with the same id. */
-  transfer_id: idSchema,
-  account_id: idSchema,
-  asset: assetSchema,
+  transfer_id: id(),
+  account_id: id(),
+  asset: asset(),
   /** The chain or network, e.g. ERC20, TRC20, when the asset lives on several. */
-  network: z
-    .string()
-    .regex(/^[A-Z0-9_]{2,20}$/, 'an upper-case network such as ERC20')
-    .optional(),
-  amount: positiveAmountSchema,
+  network: orEmpty(pattern(/^[A-Z0-9_]{2,20}$/, 'an upper-case network such as ERC20 is required')),
+  amount: positive(),
   /** The destination address of a withdrawal, or the deposit address credited. */
-  address: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\x21-\x7E]+$/, 'printable ASCII without spaces'),
+  address: id(128),
   /** Memo or destination tag, for chains that need one. */
-  address_tag: z.string().min(1).max(64).optional(),
-  tx_hash: z.string().min(1).max(128).optional(),
-  status: z.enum(transferStatuses),
-} as const;
+  address_tag: orEmpty(text(1, 64)),
+  tx_hash: orEmpty(text(1, 128)),
+  status: oneOf(transferStatuses),
+};
 
-export const userDepositSchema = z.object({ ...transferShape, type: z.literal('user.deposit') });
-export const userWithdrawalSchema = z.object({ ...transferShape, type: z.literal('user.withdrawal') });
 /** Deposits and withdrawals share a topic so one account's money movements stay in order. */
+export const transferTypes = ['user.deposit', 'user.withdrawal'] as const;
+const { type: _deposit, ...transferBody } = transferFields;
+export const userDepositSchema = z.object({ ...shapeOf(transferBody), type: z.literal('user.deposit') });
+export const userWithdrawalSchema = z.object({
+  ...shapeOf(transferBody),
+  type: z.literal('user.withdrawal'),
+});
 export const userFundsSchema = z.discriminatedUnion('type', [userDepositSchema, userWithdrawalSchema]);
+/** The warehouse reads both types through one queue: `type` is one of the two. */
+export const userFundsContract = {
+  fields: { ...transferFields, type: oneOf(transferTypes) },
+  rules: [],
+  schema: userFundsSchema,
+};
 export type UserFunds = z.infer<typeof userFundsSchema>;
 
 export const apiKeyActions = ['created', 'permissions_changed', 'ip_allowlist_changed', 'revoked'] as const;
 export const apiKeyPermissions = ['read', 'trade', 'withdraw', 'transfer'] as const;
 
-export const userApiKeySchema = z.object({
-  ...envelopeShape,
-  type: z.literal('user.api_key'),
-  schema_version: z.literal(1),
-  account_id: idSchema,
-  key_id: idSchema,
-  action: z.enum(apiKeyActions),
+export const userApiKeyContract = contract({
+  ...envelopeFields('user.api_key'),
+  account_id: id(),
+  key_id: id(),
+  action: oneOf(apiKeyActions),
   /** The key's permissions after the change (empty once revoked). */
-  permissions: z.array(z.enum(apiKeyPermissions)).max(apiKeyPermissions.length),
+  permissions: list(oneOf(apiKeyPermissions), 0, apiKeyPermissions.length),
   /** Where the change was made from, when known. */
-  ip: ipSchema.optional(),
+  ip: optional(ip()),
 });
+export const userApiKeySchema = userApiKeyContract.schema;
 export type UserApiKey = z.infer<typeof userApiKeySchema>;
 
-export const userBrowserActionSchema = z.object({
-  ...envelopeShape,
-  type: z.literal('user.browser_action'),
-  schema_version: z.literal(1),
+export const userBrowserActionContract = contract({
+  ...envelopeFields('user.browser_action'),
   /** The browser session; always present, even before login. */
-  session_id: idSchema,
+  session_id: id(),
   /** Present once the user is logged in. */
-  account_id: idSchema.optional(),
+  account_id: orEmpty(id()),
   /** Front ends add actions freely, so a bounded name rather than an enum: `page_view`, `copy_address`. */
-  action: z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/, 'a lower-case name such as page_view'),
+  action: pattern(/^[a-z][a-z0-9_.]{0,63}$/, 'a lower-case name such as page_view is required'),
   /** The page path, without origin or query string. */
-  page: z.string().min(1).max(512),
-  device_id: deviceIdSchema.optional(),
-  user_agent: userAgentSchema.optional(),
+  page: text(1, 512),
+  device_id: orEmpty(deviceId()),
+  user_agent: orEmpty(userAgent()),
 });
+export const userBrowserActionSchema = userBrowserActionContract.schema;
 export type UserBrowserAction = z.infer<typeof userBrowserActionSchema>;
 
 /**
@@ -119,6 +122,7 @@ export type UserBrowserAction = z.infer<typeof userBrowserActionSchema>;
 export const userTopics = {
   userLogins: {
     name: 'user.logins',
+    contract: userLoginContract,
     schema: userLoginSchema,
     key: (login: UserLogin) => login.account_id,
     partitions: 6,
@@ -127,6 +131,7 @@ export const userTopics = {
   } satisfies TopicSpec<UserLogin>,
   userFunds: {
     name: 'user.funds',
+    contract: userFundsContract,
     schema: userFundsSchema,
     key: (transfer: UserFunds) => transfer.account_id,
     partitions: 6,
@@ -134,6 +139,7 @@ export const userTopics = {
   } satisfies TopicSpec<UserFunds>,
   userApiKeys: {
     name: 'user.api_keys',
+    contract: userApiKeyContract,
     schema: userApiKeySchema,
     key: (change: UserApiKey) => change.account_id,
     partitions: 6,
@@ -141,6 +147,7 @@ export const userTopics = {
   } satisfies TopicSpec<UserApiKey>,
   userBrowser: {
     name: 'user.browser',
+    contract: userBrowserActionContract,
     schema: userBrowserActionSchema,
     key: (action: UserBrowserAction) => action.account_id ?? `session:${action.session_id}`,
     partitions: 6,
