@@ -129,9 +129,12 @@ export const text = (min: number, max: number, fact: FieldSql['fact'] = STRING_F
       queue: 'String',
       parsed: 'String',
       whole: false,
+      // Bytes that are not UTF-8 can reach Kafka from any client; JS never sees them (a
+      // decoded string is always text), so only the SQL side needs the check.
       refuse: (c) =>
-        min > 0 ? `lengthUTF8(${c}) NOT BETWEEN ${min} AND ${max}` : `lengthUTF8(${c}) > ${max}`,
-      reason: fixed(message),
+        `NOT isValidUTF8(${c}) OR ${min > 0 ? `lengthUTF8(${c}) NOT BETWEEN ${min} AND ${max}` : `lengthUTF8(${c}) > ${max}`}`,
+      reason: (c) =>
+        `if(isValidUTF8(${c}), ${sqlString(message)}, ${sqlString('valid UTF-8 text required')})`,
       fact,
     },
   );
