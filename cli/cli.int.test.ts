@@ -172,6 +172,27 @@ describe('migrate', () => {
 });
 
 describe('alerts', () => {
+  it('prints hostile alert text and query results without terminal controls (ANSI, bidi, CR)', async () => {
+    // What an attacker controls ends up in alert text: an account label, a venue symbol.
+    const hostile = 'ok\u001b]52;c;cGF5bG9hZA==\u0007\u001b[2J\u001b[1A\rforged\u202eevil\u2066';
+    const alert = anAlertRow({ rule_id: 'book-integrity', summary: hostile, entity: 'acc-hostile' });
+    await insertAlerts(pipeline.clickhouse, [alert]);
+    const [list, sql] = await Promise.all([
+      runCli(['alerts', 'list', '--rule', 'book-integrity'], env),
+      runCli(
+        ['sql', 'SELECT summary FROM alerts WHERE alert_id = {id:String}', '--param', `id=${alert.alert_id}`],
+        env,
+      ),
+    ]);
+    for (const run of [list, sql]) {
+      expect(run.code).toBe(0);
+      // ESC, BEL, CR and the bidi overrides never reach the terminal; they show as escapes.
+      expect(run.stdout).not.toMatch(/(?![\t\n])[\p{Cc}\u202a-\u202e\u2066-\u2069]/u);
+      expect(run.stdout).toContain('\\u{1b}[2J');
+      expect(run.stdout).toContain('forged\\u{202e}evil');
+    }
+  });
+
   it('lists alerts and silences a rule with an audit record', async () => {
     const alert = anAlertRow({ rule_id: 'stale-feed', summary: 'binance BTCUSDT silent for 30 s' });
     await insertAlerts(pipeline.clickhouse, [alert]);

@@ -262,7 +262,8 @@ describe('SQL cookbook', () => {
         ),
       );
     }
-    // Two refused messages and a source that stopped two hours ago, written directly.
+    // Two refused messages and a source that stopped two hours ago, written directly (the
+    // expressions in a SELECT: the ClickHouse host does not evaluate them in VALUES rows).
     await pipeline.clickhouse.command({
       query: `INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, kafka_key, raw_message, error, consumer)
               VALUES ('${prefix}market.trades', 0, 1, 'k', '{', 'invalid JSON: x', 'market_trades_queue'),
@@ -271,8 +272,8 @@ describe('SQL cookbook', () => {
     await pipeline.clickhouse.command({
       query: `INSERT INTO user_api_keys (event_id, account_id, key_id, action, permissions, occurred_at, produced_at,
                 ingested_at, source, schema_version, kafka_partition, kafka_offset)
-              VALUES ('${newEventId(now)}', 'normal', 'k-1', 'created', ['read'], now64(3) - INTERVAL 2 HOUR,
-                now64(3) - INTERVAL 2 HOUR, now64(3) - INTERVAL 2 HOUR, 'key-service', 1, 0, 0)`,
+              SELECT '${newEventId(now)}', 'normal', 'k-1', 'created', ['read'], now64(3) - INTERVAL 2 HOUR,
+                now64(3) - INTERVAL 2 HOUR, now64(3) - INTERVAL 2 HOUR, 'key-service', 1, 0, 0`,
     });
     for (const view of ['market_1m_refresh', 'user_risk_daily_refresh', 'token_risk_5m_refresh']) {
       await pipeline.clickhouse.command({ query: `SYSTEM REFRESH VIEW ${view}` });

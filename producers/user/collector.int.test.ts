@@ -143,14 +143,14 @@ describe('collector', () => {
       accepted: 1,
       rejected: 5,
       errors: [
-        { index: 1, field: 'amount', reason: 'Too small: expected number to be >0' },
+        { index: 1, field: 'amount', reason: 'a positive number is required' },
         {
           index: 2,
           field: 'type',
           reason: `expected one of ${userTypes.join(', ')}, got "user.logout"`,
         },
-        { index: 3, field: 'ip', reason: 'an IPv4 or IPv6 address' },
-        { index: 3, field: 'outcome', reason: expect.stringContaining('Invalid option') },
+        { index: 3, field: 'ip', reason: 'an IPv4 or IPv6 address is required' },
+        { index: 3, field: 'outcome', reason: 'expected success, bad_password, bad_mfa, locked or blocked' },
         { index: 4, field: '(event)', reason: 'expected a JSON object' },
         {
           index: 5,
@@ -167,7 +167,7 @@ describe('collector', () => {
       readTopic(pipeline.kafka, `${prefix}collector.unrouted.dlq`, 2),
       readTopic(pipeline.kafka, `${prefix}user.logins.dlq`, 2),
     ]);
-    expect(funds.map((m) => m.reason)).toEqual(['amount: Too small: expected number to be >0']);
+    expect(funds.map((m) => m.reason)).toEqual(['amount: a positive number is required']);
     expect(unrouted.map((m) => m.reason).sort()).toEqual([
       '(event): expected a JSON object',
       `type: expected one of ${userTypes.join(', ')}, got "user.logout"`,

@@ -114,6 +114,7 @@ describe('ClickHouse users', () => {
     const { reads, writes } = storeTables();
     // The SQL in store.ts is the source: if it names a new table, the grants must follow.
     expect([...reads].sort()).toEqual([
+      'alert_actions',
       'alert_deliveries',
       'alert_rules',
       'alert_silences',
