@@ -40,7 +40,7 @@ const allowedInterpolations: { file?: RegExp; expression: RegExp; why: string }[
   {
     file: /^(cli\/sql|stack\/clickhouse\/http-interface)\.ts$/,
     expression: /^(statement|quoteString\(sql\))$/,
-    why: 'the statement policy asks ClickHouse to parse the caller\'s own SQL (EXPLAIN AST, formatQuerySingleLine of a quoted literal); parsing runs nothing, and the statement runs only after the policy passed it',
+    why: "the statement policy asks ClickHouse to parse the caller's own SQL (EXPLAIN AST, formatQuerySingleLine of a quoted literal); parsing runs nothing, and the statement runs only after the policy passed it",
   },
   {
     file: /^clickhouse\/schema\/live-schema\.ts$/,
