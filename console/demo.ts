@@ -13,7 +13,7 @@ import { UserStore } from './users.js';
 export async function startDemoConsole(
   clickhouse: ClickHouseClient,
   log: Logger,
-): Promise<RunningConsole & { user: string; password: string; line: string }> {
+): Promise<RunningConsole & { user: string; password: string }> {
   const password = randomPassword();
   await new UserStore(clickhouse).put({ user_name: 'demo', role: 'analyst', password, created_by: 'demo' });
   const config = loadConsoleConfig();
@@ -21,6 +21,5 @@ export async function startDemoConsole(
     if (err.code !== 'EADDRINUSE') throw err;
     return startConsole({ config: { ...config, CONSOLE_PORT: 0 }, clickhouse, log });
   });
-  const line = `Console:    ${running.url}   sign in as demo / ${password}   (password shown once)`;
-  return { ...running, user: 'demo', password, line };
+  return { ...running, user: 'demo', password };
 }
