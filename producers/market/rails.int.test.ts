@@ -40,18 +40,35 @@ describe('market connector rails', () => {
       await waitFor('the first connection', async () => (venue.openClients() === 1 ? true : undefined), {
         timeoutMs: 10_000,
       });
-      // A steady tape across at least one handover; frames reach every open connection,
-      // as they would reach two real connections to the venue.
+      // A steady tape, as a real venue sends it, across several handovers; frames reach every
+      // open connection, as they would reach two real connections to the venue. The tape keeps
+      // running while the test waits: a successor hands over only once it has data, so a silent
+      // venue would (rightly) hold two connections open.
       let sent = 0;
-      while (venue.connections < 3) {
-        venue.broadcast(script.tick(20).aggTrade());
-        sent += 1;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      for (let i = 0; i < 20; i++) {
-        venue.broadcast(script.tick(20).aggTrade());
-        sent += 1;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      let taping = true;
+      const tape = (async () => {
+        while (taping) {
+          venue.broadcast(script.tick(20).aggTrade());
+          sent += 1;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      try {
+        await waitFor('two planned handovers', async () => (venue.connections >= 3 ? true : undefined), {
+          timeoutMs: 30_000,
+        });
+        // Handovers go on every 1.5 s; between two of them exactly one connection is open.
+        await waitFor(
+          'a single open connection',
+          async () => (venue.openClients() === 1 ? true : undefined),
+          {
+            timeoutMs: 20_000,
+            intervalMs: 10,
+          },
+        );
+      } finally {
+        taping = false;
+        await tape;
       }
       await pipeline.waitForCount('SELECT count(DISTINCT trade_id) FROM market_trades', sent);
       await feed.sink.flush();
@@ -60,11 +77,6 @@ describe('market connector rails', () => {
       expect(
         await metricValue(feed.metrics.reconnects, { venue: 'binance', reason: 'planned' }),
       ).toBeGreaterThanOrEqual(2);
-      // Handovers go on every 1.5 s; between two of them exactly one connection is open.
-      await waitFor('a single open connection', async () => (venue.openClients() === 1 ? true : undefined), {
-        timeoutMs: 10_000,
-        intervalMs: 10,
-      });
       // A handover is not an outage: no disconnect or gap was reported.
       expect(await queryNumber(pipeline.clickhouse, 'SELECT count() FROM market_integrity')).toBe(0);
     } finally {
