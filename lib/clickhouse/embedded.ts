@@ -20,6 +20,17 @@ export interface EmbeddedClickHouse {
  * serves ClickHouse's HTTP interface for everyone else.
  */
 /**
+ * librdkafka settings of every Kafka engine consumer (the server config's `<kafka>` section;
+ * the Docker server reads the same values from clickhouse/server/config.d/kafka.xml, and a
+ * test keeps the two equal). A SIGKILLed host never leaves its consumer groups: its
+ * successor's consumers get the partitions only once the dead members' session expires.
+ * With librdkafka's default (45 s) a restarted host resumed 44-46 s after the kill; at 6 s (the
+ * broker's minimum, group.min.session.timeout.ms) with a heartbeat every second, 7-8 s after
+ * it. Heartbeats come from librdkafka's own thread, so a busy engine does not miss them.
+ */
+export const KAFKA_CONSUMER_CONFIG = { session_timeout_ms: 6000, heartbeat_interval_ms: 1000 } as const;
+
+/**
  * Server settings the engine takes at connect. chDB starts with the small pools of
  * `clickhouse local`; every Kafka engine table streams from the background schedule pool, so
  * with ~20 topics a busy one starved the quiet ones: on a 2-core machine, quiet-topic
@@ -27,10 +38,11 @@ export interface EmbeddedClickHouse {
  * these (18 Kafka tables, one busy at 2,000 msg/s). A ClickHouse server's defaults are
  * already larger (512 / 16).
  */
-export const ENGINE_ARGS = [
+export const ENGINE_ARGS: readonly string[] = [
   '--background_schedule_pool_size=32',
   '--background_message_broker_schedule_pool_size=32',
-] as const;
+  ...Object.entries(KAFKA_CONSUMER_CONFIG).map(([key, value]) => `--kafka.${key}=${value}`),
+];
 
 export function openEmbeddedClickHouse(dataDir: string): EmbeddedClickHouse {
   // Connections on one path share one engine; the first one sets its arguments, so open it
