@@ -10,6 +10,11 @@ export interface EmbeddedClickHouse {
   client: ClickHouseClient;
   connection: ChdbConnection;
   dataDir: string;
+  /**
+   * Another client on the same engine with a session of its own (settings, parameters,
+   * current database); its queries run beside the other sessions'. Closed with the engine.
+   */
+  openSession(): ClickHouseClient;
   close(): Promise<void>;
 }
 
@@ -52,11 +57,22 @@ export function openEmbeddedClickHouse(dataDir: string): EmbeddedClickHouse {
   // chdb types its connection against @clickhouse/client-common, whose settings type drifts
   // by a minor version from the one @clickhouse/client bundles; the runtime contract is the same.
   const client = createClient({ connection: connection as unknown as ClickHouseConnection });
+  const extra: Array<{ client: ClickHouseClient; connection: ChdbConnection }> = [];
   return {
     client,
     connection,
     dataDir,
+    openSession() {
+      const session = createChdbConnection({ path: dataDir });
+      const sessionClient = createClient({ connection: session as unknown as ClickHouseConnection });
+      extra.push({ client: sessionClient, connection: session });
+      return sessionClient;
+    },
     async close() {
+      for (const s of extra) {
+        await s.client.close();
+        await s.connection.close();
+      }
       await client.close();
       await connection.close();
       engine.close();

@@ -79,6 +79,29 @@ describe('ClickHouse HTTP interface over the embedded engine', () => {
     expect(await without.text()).toBe('1\n');
   });
 
+  it('answers other requests while a slow query runs, each with only its own settings', async () => {
+    // ~3 s in the engine (a row every 0.5 s), with a setting of its own for its whole run.
+    const slow = post(
+      { max_block_size: '1', max_threads: '1', default_format: 'TSV' },
+      'SELECT sum(sleepEachRow(0.5)) FROM numbers(6)',
+    ).then(async (res) => ({ status: res.status, text: await res.text(), finishedAt: performance.now() }));
+    // Give the slow request time to reach the engine before the others are sent.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const quick = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const res = await post({}, "SELECT getSetting('max_threads') != 1");
+        return { text: await res.text(), finishedAt: performance.now() };
+      }),
+    );
+    const done = await slow;
+    expect(done).toMatchObject({ status: 200, text: '0\n' });
+    for (const q of quick) {
+      // Served beside the slow query, not after it, and without its max_threads.
+      expect(q.text).toBe('1\n');
+      expect(q.finishedAt).toBeLessThan(done.finishedAt);
+    }
+  });
+
   it('binds param_ values sent in escaped text form, as @clickhouse/client sends them', async () => {
     const client = createClickHouse({ ...config, CLICKHOUSE_URL: url, database: db });
     const rows = await queryRows<{ s: string; n: number; a: string[] }>(

@@ -20,7 +20,8 @@ import {
  *   following the `query` parameter (inserts); gzip/deflate bodies; ClickHouse error text,
  *   error codes, `X-ClickHouse-*` headers.
  * chDB runs one statement at a time per data directory and settings are session-wide, so
- * requests are serialised and each request's settings and database are reset after it.
+ * requests run one at a time per engine session (several sessions side by side) and each
+ * request's settings and database are reset after it.
  *
  * Hardened as a server would be (docs/security.md): every request authenticates; a browser
  * (any `Origin`) and DNS rebinding (a `Host` that is not this listener) are refused; GET, a
@@ -79,7 +80,12 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export interface HttpInterfaceOptions {
-  client: ClickHouseClient;
+  /**
+   * Engine sessions, each with its own settings, parameters and current database (chDB keeps
+   * them per connection). Requests run one at a time per session and side by side across
+   * sessions, so a slow analyst query does not hold up the notifier's polls.
+   */
+  sessions: readonly ClickHouseClient[];
   serverVersion: string;
   host: string;
   port: number;
@@ -107,23 +113,15 @@ class HttpFailure extends Error {
   }
 }
 
-export async function startHttpInterface(options: HttpInterfaceOptions): Promise<HttpInterface> {
-  const { client, log } = options;
-  const counters = { requests: 0, failures: 0, refused: 0 };
-  if (options.users.length === 0 || options.users.some((u) => u.password.length < 16)) {
-    throw new Error('the embedded ClickHouse host needs every user to have a password of 16+ characters');
-  }
-  const allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]', options.host]);
-  // One request at a time: settings are per session in chDB and queries run serially anyway.
-  let lane: Promise<unknown> = Promise.resolve();
-  let currentDatabase = 'default';
+/** One engine session and the requests queued on it. */
+interface Lane {
+  client: ClickHouseClient;
+  parser: StatementParser;
+  /** The session's current database, kept so `USE` runs only when a request changes it. */
+  state: { database: string };
+}
 
-  const runSerially = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = lane.then(work, work);
-    lane = next.catch(() => undefined);
-    return next;
-  };
-
+function newLane(client: ClickHouseClient): Lane {
   const parser: StatementParser = {
     format: async (sql) => {
       // A quoted literal, not a bound parameter: chDB's binder would replace the request's own
@@ -147,6 +145,35 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
         .split('\n')
         .filter((line) => line.trim() !== '');
     },
+  };
+  return { client, parser, state: { database: 'default' } };
+}
+
+export async function startHttpInterface(options: HttpInterfaceOptions): Promise<HttpInterface> {
+  const { log } = options;
+  const counters = { requests: 0, failures: 0, refused: 0 };
+  if (options.users.length === 0 || options.users.some((u) => u.password.length < 16)) {
+    throw new Error('the embedded ClickHouse host needs every user to have a password of 16+ characters');
+  }
+  const allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]', options.host]);
+  if (options.sessions.length === 0) throw new Error('the embedded ClickHouse host needs an engine session');
+  const lanes = options.sessions.map((client) => newLane(client));
+  // One queue for all sessions: a request waits for whichever session frees first, never
+  // behind a slow query in a session of its own choosing.
+  const idle = [...lanes];
+  const waiting: Array<(lane: Lane) => void> = [];
+  const release = (lane: Lane) => {
+    const next = waiting.shift();
+    if (next) next(lane);
+    else idle.push(lane);
+  };
+  const runOnLane = async <T>(work: (lane: Lane) => Promise<T>): Promise<T> => {
+    const lane = idle.pop() ?? (await new Promise<Lane>((resolve) => waiting.push(resolve)));
+    try {
+      return await work(lane);
+    } finally {
+      release(lane);
+    }
   };
 
   const execute = async (req: IncomingMessage, url: URL): Promise<{ body: Buffer; summary: object }> => {
@@ -196,10 +223,11 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     }
     const database = url.searchParams.get('database') ?? 'default';
     const format = url.searchParams.get('default_format') ?? 'TabSeparated';
-    return runSerially(async () => {
-      if (database !== currentDatabase) {
+    return runOnLane(async (lane) => {
+      const { client, parser } = lane;
+      if (database !== lane.state.database) {
         await client.command({ query: `USE ${quoteIdentifier(database)}` });
-        currentDatabase = database;
+        lane.state.database = database;
       }
       // Settings applied so far: a later one that fails (unknown name, bad value) must not
       // leave the earlier ones set for every request after this one.

@@ -22,6 +22,12 @@ const hostConfigSchema = z.object({
   CLICKHOUSE_USER: z.string().min(1).default('default'),
   /** Empty: a random one is generated on first start and kept in clickhouse-secrets.json. */
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /**
+   * Engine sessions serving HTTP requests side by side (each runs one request at a time).
+   * chDB runs a query on a libuv pool thread (4 by default), so more than 3 would leave
+   * nothing for the process's own file and DNS work while all of them are busy.
+   */
+  CLICKHOUSE_HTTP_SESSIONS: z.coerce.number().int().min(1).max(3).default(3),
   CLICKHOUSE_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -53,7 +59,10 @@ async function main(): Promise<void> {
   const [{ v: serverVersion } = { v: 'unknown' }] = await version.json<{ v: string }>();
 
   const http = await startHttpInterface({
-    client: engine.client,
+    sessions: [
+      engine.client,
+      ...Array.from({ length: config.CLICKHOUSE_HTTP_SESSIONS - 1 }, () => engine.openSession()),
+    ],
     serverVersion,
     host: config.CLICKHOUSE_HTTP_HOST,
     port: config.CLICKHOUSE_HTTP_PORT,
