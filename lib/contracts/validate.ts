@@ -4,21 +4,35 @@ export const NOT_WELL_FORMED = 'not well-formed Unicode (a lone UTF-16 surrogate
 
 /**
  * The path (`a.b.0`) of the first string, or object key, in `value` that is not well-formed
- * UTF-16; undefined when all are. Walked with a stack: contracts bound the depth anyway.
+ * UTF-16; undefined when all are. Every accepted event goes through this, so the common case
+ * (all well-formed) is a walk that builds no paths; only a malformed value pays for finding
+ * where it is.
  */
-/** With the `u` flag a valid pair is one code point; only an unpaired half is category Cs. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 export function malformedStringPath(value: unknown): string | undefined {
+  return wellFormed(value) ? undefined : pathOfMalformed(value);
+}
+
+function wellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(wellFormed);
+  for (const key of Object.keys(value)) {
+    if (!key.isWellFormed() || !wellFormed((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/** The slow walk, with paths: contracts bound the depth, a stack keeps it iterative anyway. */
+function pathOfMalformed(value: unknown): string | undefined {
   const stack: Array<[unknown, string]> = [[value, '']];
   while (stack.length > 0) {
     const [item, path] = stack.pop() as [unknown, string];
     if (typeof item === 'string') {
-      if (LONE_SURROGATE.test(item)) return path || '(event)';
+      if (!item.isWellFormed()) return path || '(event)';
     } else if (typeof item === 'object' && item !== null) {
       for (const [key, child] of Object.entries(item)) {
         const childPath = path ? `${path}.${key}` : key;
-        if (LONE_SURROGATE.test(key)) return childPath;
+        if (!key.isWellFormed()) return childPath;
         stack.push([child, childPath]);
       }
     }

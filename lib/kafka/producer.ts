@@ -130,8 +130,9 @@ export class EventProducer {
     inputs.forEach((input, index) => {
       const result = validate(spec.schema, input);
       const value = result.ok ? JSON.stringify(result.event) : '';
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only a long value needs its bytes counted.
       const reason = result.ok
-        ? Buffer.byteLength(value) > MESSAGE_MAX_BYTES
+        ? value.length * 3 > MESSAGE_MAX_BYTES && Buffer.byteLength(value) > MESSAGE_MAX_BYTES
           ? `(event): ${Buffer.byteLength(value)} bytes, larger than the ${MESSAGE_MAX_BYTES} a message may be`
           : undefined
         : result.reason.slice(0, REASON_MAX_CHARS);
