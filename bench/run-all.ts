@@ -31,6 +31,11 @@ const BENCHES: Record<string, { file: string; quick: string[]; big: string[] }> 
     quick: ['--plants', '6', '--seconds', '120'],
     big: ['--plants', '25', '--seconds', '600'],
   },
+  'host-concurrency': {
+    file: 'bench/host-concurrency.bench.ts',
+    quick: ['--seconds', '10', '--slow-seconds', '5'],
+    big: ['--seconds', '30', '--slow-seconds', '5'],
+  },
   memory: {
     file: 'bench/memory.bench.ts',
     quick: ['--seconds', '60'],
