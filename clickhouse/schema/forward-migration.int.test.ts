@@ -9,13 +9,13 @@ import {
   queryRows,
 } from '../../lib/clickhouse/client.js';
 import { migrate } from '../../lib/clickhouse/migrations.js';
+import { MIGRATIONS_DIR, migrationVariables } from '../../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../../lib/config/config.js';
 import { topics } from '../../lib/contracts/topics.js';
 import { createKafka } from '../../lib/kafka/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../../lib/kafka/topics.js';
 import { waitFor } from '../../lib/time.js';
-import { MIGRATIONS_DIR, migrationVariables } from '../../stack/pipeline.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
 import { warehouseDataset } from '../../test/warehouse-data.js';
 import { readSnapshot } from './generate.js';

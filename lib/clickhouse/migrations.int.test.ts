@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseHost, startClickHouseHost } from '../../stack/clickhouse/host-process.js';
-import { MIGRATIONS_DIR, migrationVariables } from '../../stack/pipeline.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
 import type { Config } from '../config/config.js';
 import { TradewatchError } from '../errors.js';
 import { createClickHouse, queryRows } from './client.js';
 import { loadMigrations, migrate } from './migrations.js';
+import { MIGRATIONS_DIR, migrationVariables } from './platform-migrations.js';
 
 /**
  * Migrations against a ClickHouse engine opened on an empty data directory of its own

@@ -1,3 +1,7 @@
+import type { Routing } from '../alerting/config.js';
+import { Notifier } from '../alerting/notifier.js';
+import { installRules } from '../alerting/rules/loader.js';
+import { AlertStore } from '../alerting/store.js';
 import { type ClickHouseClient, createClickHouse } from '../lib/clickhouse/client.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
 import { topics } from '../lib/contracts/topics.js';
@@ -6,12 +10,8 @@ import { EventProducer } from '../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import type { Logger } from '../lib/log.js';
 import { createMetricsRegistry } from '../lib/service/metrics.js';
-import { type LocalStack, startLocalStack } from '../stack/local-stack.js';
-import { preparePipeline } from '../stack/pipeline.js';
-import type { Routing } from './config.js';
-import { Notifier } from './notifier.js';
-import { installRules } from './rules/loader.js';
-import { AlertStore } from './store.js';
+import { type LocalStack, startLocalStack } from './local-stack.js';
+import { preparePipeline } from './pipeline.js';
 
 /** How long one step of `stop()` may take before the next goes ahead (a broker already gone makes clients retry). */
 export const STOP_STEP_TIMEOUT_MS = 20_000;
