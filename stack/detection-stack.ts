@@ -4,7 +4,7 @@ import { installRules } from '../alerting/rules/loader.js';
 import { AlertStore } from '../alerting/store.js';
 import { type ClickHouseClient, createClickHouse } from '../lib/clickhouse/client.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
-import { topics } from '../lib/contracts/topics.js';
+import { brokerTopics } from '../lib/contracts/topics.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
@@ -113,10 +113,7 @@ export async function startDetectionStack(options: {
     const { onTopicsReady } = options;
     if (onTopicsReady) {
       // preparePipeline creates them too (again a no-op): the topics, then the migrations.
-      await ensureTopics(
-        createKafka(config, log),
-        topicsFor(config.KAFKA_TOPIC_PREFIX, Object.values(topics)),
-      );
+      await ensureTopics(createKafka(config, log), topicsFor(config.KAFKA_TOPIC_PREFIX, brokerTopics));
       stops.push(onTopicsReady(await connected, config));
     }
     await preparePipeline(config, log);

@@ -1,9 +1,9 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MigrationReport, migrate } from '../lib/clickhouse/migrations.js';
-import { MIGRATIONS_DIR, migrationVariables } from '../lib/clickhouse/platform-migrations.js';
+import { BASELINE_DIR, MIGRATIONS_DIR, migrationVariables } from '../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../lib/config/config.js';
-import { topics } from '../lib/contracts/topics.js';
+import { brokerTopics } from '../lib/contracts/topics.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import type { Logger } from '../lib/log.js';
@@ -19,14 +19,12 @@ export async function preparePipeline(
   log: Logger,
 ): Promise<{ createdTopics: string[]; migrations: MigrationReport }> {
   const kafka = createKafka(config, log);
-  const createdTopics = await ensureTopics(
-    kafka,
-    topicsFor(config.KAFKA_TOPIC_PREFIX, Object.values(topics)),
-  );
+  const createdTopics = await ensureTopics(kafka, topicsFor(config.KAFKA_TOPIC_PREFIX, brokerTopics));
   const migrations = await migrate({
     settings: config,
     database: config.CLICKHOUSE_DATABASE,
     dir: MIGRATIONS_DIR,
+    baselineDir: BASELINE_DIR,
     variables: migrationVariables(config),
     log,
   });

@@ -145,7 +145,8 @@ async function seedRows(client: ClickHouseClient, database: string, table: strin
     query: `SELECT ${names.join(', ')} FROM ${database}.${table} ORDER BY ALL`,
     format: 'JSONEachRow',
   });
-  const lines = (await result.text()).trim().replaceAll('\\', '\\\\').replaceAll("'", "\\'");
+  const quote = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const lines = (await result.text()).trim();
   const structure = await queryRows<{ name: string; type: string }>(
     client,
     `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String}
@@ -154,7 +155,7 @@ async function seedRows(client: ClickHouseClient, database: string, table: strin
   );
   const schema = structure.map((c) => `${c.name} ${c.type}`).join(', ');
   return (
-    `INSERT INTO ${table} (${names.join(', ')})\nSELECT * FROM format(JSONEachRow, '${schema}', '${lines}')\n` +
+    `INSERT INTO ${table} (${names.join(', ')})\nSELECT * FROM format(JSONEachRow, ${quote(schema)}, ${quote(lines)})\n` +
     `WHERE (SELECT count() FROM ${table}) = 0`
   );
 }

@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 
 /** The platform's migrations (clickhouse/migrations): one place, for every entry point and test. */
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../clickhouse/migrations');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const MIGRATIONS_DIR = resolve(root, 'clickhouse/migrations');
+/** The squashed baseline fresh databases get instead of the files it stands for (./baseline.ts). */
+export const BASELINE_DIR = resolve(root, 'clickhouse/baseline');
 
 /** The values migrations may use as `${NAME}`: everything that differs between deployments. */
 export function migrationVariables(config: Config): Record<string, string> {
