@@ -105,7 +105,7 @@ describe('market trades pipeline', () => {
     expect(offsets).toEqual(offsets.map((_, i) => (offsets[0] as number) + i));
   });
 
-  it('refuses invalid events at the ctx.producer, naming the item and field, and dead-letters them on Kafka', async () => {
+  it('refuses invalid events at the producer, naming the item and field, and dead-letters them on Kafka', async () => {
     const nextTrade = createTradeGenerator({ seed: 13 });
     const valid = nextTrade();
     const outcome = await ctx.producer.produce(topics.marketTrades, [
