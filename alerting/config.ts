@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { loadEnv, env as vars } from '../lib/config/env.js';
 import { readSecret } from '../lib/config/secrets.js';
 import { ErrorCode, messageOf, TradewatchError } from '../lib/errors.js';
 import { channelTypes } from './channels/index.js';
@@ -23,7 +24,7 @@ export const notifierDefaults = {
   NOTIFIER_INSTALL_RULES: 'true',
 } as const;
 
-const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const bool = vars.bool();
 
 export const notifierEnvSchema = z.object({
   ALERTING_CONFIG_FILE: z.string().min(1).default(notifierDefaults.ALERTING_CONFIG_FILE),
@@ -33,7 +34,7 @@ export const notifierEnvSchema = z.object({
     .min(50)
     .max(60_000)
     .default(notifierDefaults.NOTIFIER_POLL_INTERVAL_MS),
-  NOTIFIER_OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(notifierDefaults.NOTIFIER_OPS_PORT),
+  NOTIFIER_OPS_PORT: vars.port().default(notifierDefaults.NOTIFIER_OPS_PORT),
   NOTIFIER_OPS_HOST: z
     .union([z.ipv4(), z.ipv6()], { error: 'an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0' })
     .default(notifierDefaults.NOTIFIER_OPS_HOST),
@@ -123,18 +124,7 @@ function problems(error: z.ZodError, values: unknown): string {
 }
 
 export function loadNotifierEnv(env: Record<string, string | undefined> = process.env): NotifierEnv {
-  const known = Object.fromEntries(
-    Object.keys(notifierEnvSchema.shape)
-      .filter((k) => env[k] !== undefined && env[k] !== '')
-      .map((k) => [k, env[k]]),
-  );
-  const parsed = notifierEnvSchema.safeParse(known);
-  if (!parsed.success)
-    throw new TradewatchError(
-      ErrorCode.CONFIG_INVALID,
-      `invalid configuration: ${problems(parsed.error, known)}`,
-    );
-  return Object.freeze(parsed.data);
+  return loadEnv(notifierEnvSchema, 'configuration', env);
 }
 
 /**

@@ -14,17 +14,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseRouting } from '../alerting/config.js';
-import { startDetectionStack } from '../alerting/detection-stack.js';
 import { type AlertRow, catches, readAlerts, recordFiringDeliveries } from '../alerting/scenario-match.js';
 import { chTimeMs } from '../alerting/store.js';
 import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { queryRows } from '../lib/clickhouse/client.js';
 import type { ScenarioName, SimLabel } from '../lib/contracts/simulation.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { waitFor } from '../lib/time.js';
 import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
-import { machineLine } from './machine.js';
+import { startDetectionStack } from '../stack/detection-stack.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 /** The rules measured, the scenario that fires each, its p99 target and the facts it reads. */

@@ -21,10 +21,10 @@ import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { spawnUntilReady } from '../stack/child-process.js';
 import { freePort, startKafkaBroker } from '../stack/kafka/broker.js';
 import { aBrowserAction, aLogin, aWithdrawal } from '../test/engine-user-builders.js';
-import { machineLine } from './machine.js';
 import { writeCollectorKeys } from './services.js';
 
 interface AutocannonResult {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { type ClickHouseClient, createClickHouse, queryNumber, queryRows } from '../lib/clickhouse/client.js';
 import { loadConfig } from '../lib/config/config.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { createTradeGenerator } from '../producers/sample/trade-generator.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
-import { machineLine } from './machine.js';
 import { fmt, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 /**

@@ -13,14 +13,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { createMetricsRegistry } from '../lib/service/metrics.js';
 import { MarketMetrics } from '../producers/market/metrics.js';
 import { Recorder, readRecording } from '../producers/market/recording.js';
 import { replayRecording } from '../producers/market/replay.js';
 import type { Sink } from '../producers/market/sink.js';
-import { BinanceScript, BybitScript } from '../producers/market/testing/wire.js';
 import { venues } from '../producers/market/venues/index.js';
-import { machineLine } from './machine.js';
+import { BinanceScript, BybitScript } from '../producers/market/wire-script.js';
 
 const options = new Command('market-connector.bench')
   .option('--frames <n>', 'frames in the generated recording (half per venue)', (v) => Number(v), 300_000)

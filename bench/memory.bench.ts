@@ -14,13 +14,13 @@ import { Command } from 'commander';
 import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { loadConfig } from '../lib/config/config.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { sleep } from '../lib/time.js';
 import { stopChild } from '../stack/child-process.js';
 import { freePort } from '../stack/kafka/broker.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
 import { aBrowserAction, aLogin, aWithdrawal } from '../test/engine-user-builders.js';
-import { machineLine } from './machine.js';
 import { fmt, processMemory, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 import {
   MemorySampler,

@@ -18,9 +18,9 @@ import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer, PRODUCER_OPTIONS } from '../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { startKafkaBroker } from '../stack/kafka/broker.js';
 import { warehouseDataset } from '../test/warehouse-data.js';
-import { machineLine } from './machine.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 const TARGET_RATIO = 0.85;

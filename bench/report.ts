@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineInfo } from './machine.js';
+import { machineInfo } from '../lib/machine.js';
 
 /**
  * What every benchmark hands to `make bench`'s final table: one row per figure, with the

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { machineLine } from './machine.js';
+import { machineLine } from '../lib/machine.js';
 import { fmt, type SummaryRow, summaryTable, writeResult } from './report.js';
 import { ROOT } from './services.js';
 

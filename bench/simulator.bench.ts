@@ -10,10 +10,10 @@ import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import { createLogger } from '../lib/log.js';
+import { machineInfo, machineLine } from '../lib/machine.js';
 import { SimulationRunner } from '../producers/simulator/runner.js';
 import { type SimOutput, Simulation } from '../producers/simulator/simulation.js';
 import { startKafkaBroker } from '../stack/kafka/broker.js';
-import { machineInfo, machineLine } from './machine.js';
 
 /**
  * Simulator throughput, each number beside its baseline from the same run:

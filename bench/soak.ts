@@ -23,13 +23,13 @@ import { newEventId } from '../lib/contracts/envelope.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { onShutdown } from '../lib/service/lifecycle.js';
 import { sleep, waitFor } from '../lib/time.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { eventMix } from './event-mix.js';
-import { machineLine } from './machine.js';
 import { fmt, latestResult, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 import { MemorySampler, type Service, startService, writeWebhookRouting } from './services.js';
 

@@ -10,12 +10,12 @@ import { splitStatements } from '../lib/clickhouse/sql-statements.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { waitFor } from '../lib/time.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { eventMix, type MixTopic } from './event-mix.js';
-import { machineLine } from './machine.js';
 import { type SummaryRow, summaryTable, writeResult } from './report.js';
 
 /**

@@ -3,12 +3,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { loadNotifierEnv, loadRouting } from '../alerting/config.js';
 import { createClickHouse, queryRows } from '../lib/clickhouse/client.js';
 import { loadMigrations } from '../lib/clickhouse/migrations.js';
+import { MIGRATIONS_DIR } from '../lib/clickhouse/platform-migrations.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
 import { messageOf } from '../lib/errors.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { KAFKA_LIB_DIR } from '../stack/kafka/broker.js';
-import { MIGRATIONS_DIR } from '../stack/pipeline.js';
 import { freePortsFix, pingClickHouse, splitHostPort, tcpReachable } from './services.js';
 
 /** One line of `tradewatch doctor`: what was checked, what was found, and the fix when it failed. */

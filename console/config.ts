@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, TradewatchError } from '../lib/errors.js';
+import { env, loadEnv, secret } from '../lib/config/env.js';
 
 /** The console's settings (environment), beside the platform's (lib/config). */
 export const consoleDefaults = {
@@ -11,15 +11,7 @@ export const consoleDefaults = {
   CONSOLE_LOGIN_ATTEMPTS_PER_MINUTE: 10,
 } as const;
 
-const idList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^-?\d+$/, 'numeric ids, comma-separated')));
+const idList = env.list(z.string().regex(/^-?\d+$/, 'numeric ids, comma-separated'));
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -35,20 +27,24 @@ export const consoleSchema = z.object({
   /** Per client address; failed and successful sign-ins alike. */
   CONSOLE_LOGIN_ATTEMPTS_PER_MINUTE: int(1).default(consoleDefaults.CONSOLE_LOGIN_ATTEMPTS_PER_MINUTE),
   /** Slack app's signing secret: enables POST /chat/slack/actions (buttons on Slack messages). */
-  CONSOLE_SLACK_SIGNING_SECRET: z.string().min(16).optional(),
+  CONSOLE_SLACK_SIGNING_SECRET: secret(z.string().min(16).optional()),
   /** Where Slack's response_url may point (anything else is refused: no requests to arbitrary hosts). */
   CONSOLE_SLACK_RESPONSE_URL_PREFIX: z.url().default('https://hooks.slack.com/'),
   /** Telegram bot: enables POST /chat/telegram/webhook (inline keyboards). */
-  CONSOLE_TELEGRAM_BOT_TOKEN: z
-    .string()
-    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'a bot token like 123456:ABC…')
-    .optional(),
+  CONSOLE_TELEGRAM_BOT_TOKEN: secret(
+    z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'a bot token like 123456:ABC…')
+      .optional(),
+  ),
   CONSOLE_TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
   /** setWebhook's secret_token: Telegram sends it in X-Telegram-Bot-Api-Secret-Token. */
-  CONSOLE_TELEGRAM_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,256}$/, '16-256 of A-Z a-z 0-9 _ -')
-    .optional(),
+  CONSOLE_TELEGRAM_WEBHOOK_SECRET: secret(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, '16-256 of A-Z a-z 0-9 _ -')
+      .optional(),
+  ),
   /** Comma-separated Telegram user ids allowed to act, and chat ids where buttons count. */
   CONSOLE_TELEGRAM_ALLOWED_USERS: idList.default([]),
   CONSOLE_TELEGRAM_ALLOWED_CHATS: idList.default([]),
@@ -56,26 +52,9 @@ export const consoleSchema = z.object({
 
 export type ConsoleConfig = Readonly<z.infer<typeof consoleSchema>>;
 
-export function loadConsoleConfig(env: Record<string, string | undefined> = process.env): ConsoleConfig {
-  const given = Object.fromEntries(
-    Object.keys(consoleSchema.shape)
-      .filter((k) => env[k] !== undefined && env[k] !== '')
-      .map((k) => [k, env[k]]),
-  );
-  const parsed = consoleSchema.safeParse(given);
-  if (!parsed.success) {
-    // Secrets are named, never echoed.
-    const shown = (k: string) =>
-      /SECRET|TOKEN/.test(k) ? '(secret, not shown)' : JSON.stringify(given[k] ?? '');
-    const problems = parsed.error.issues.map(
-      (i) => `${String(i.path[0])}=${shown(String(i.path[0]))}: ${i.message}`,
-    );
-    throw new TradewatchError(
-      ErrorCode.CONFIG_INVALID,
-      `invalid console configuration: ${problems.join('; ')}`,
-    );
-  }
-  return Object.freeze(parsed.data);
+/** Secrets (Slack signing secret, Telegram token and webhook secret) may come from `<NAME>_FILE`. */
+export function loadConsoleConfig(given: Record<string, string | undefined> = process.env): ConsoleConfig {
+  return loadEnv(consoleSchema, 'console configuration', given);
 }
 
 export const isLoopback = (host: string): boolean =>

@@ -15,7 +15,6 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { notifierDefaults } from '../alerting/config.js';
-import { type DetectionStack, startDetectionStack } from '../alerting/detection-stack.js';
 import { startDemoConsole } from '../console/demo.js';
 import { messageOf } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
@@ -28,6 +27,7 @@ import { DEMO_SCHEDULE } from './demo/schedule.js';
 import { LiveBlock } from './demo/screen.js';
 import { DemoStatus, summaryLines } from './demo/status.js';
 import { blockLines, plainLines } from './demo/status-view.js';
+import { type DetectionStack, startDetectionStack } from './detection-stack.js';
 import { exitWhenOrphaned } from './parent-watch.js';
 import { stackDir } from './pipeline.js';
 

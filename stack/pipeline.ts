@@ -1,26 +1,14 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MigrationReport, migrate } from '../lib/clickhouse/migrations.js';
+import { BASELINE_DIR, MIGRATIONS_DIR, migrationVariables } from '../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../lib/config/config.js';
-import { topics } from '../lib/contracts/topics.js';
+import { brokerTopics } from '../lib/contracts/topics.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import type { Logger } from '../lib/log.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const MIGRATIONS_DIR = resolve(here, '../clickhouse/migrations');
-
-/** The values migrations may use as `${NAME}`: everything that differs between deployments. */
-export function migrationVariables(config: Config): Record<string, string> {
-  return {
-    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
-    KAFKA_TOPIC_PREFIX: config.KAFKA_TOPIC_PREFIX,
-    // One consumer group per database: two warehouses reading one broker each get every message.
-    KAFKA_GROUP_PREFIX: `clickhouse.${config.CLICKHOUSE_DATABASE}.`,
-    FACT_TTL_DAYS: String(config.FACT_TTL_DAYS),
-    KAFKA_ENGINE_FLUSH_INTERVAL_MS: String(config.KAFKA_ENGINE_FLUSH_INTERVAL_MS),
-  };
-}
 
 /**
  * Makes a broker and a ClickHouse ready for the platform: topics first (a Kafka engine
@@ -31,14 +19,12 @@ export async function preparePipeline(
   log: Logger,
 ): Promise<{ createdTopics: string[]; migrations: MigrationReport }> {
   const kafka = createKafka(config, log);
-  const createdTopics = await ensureTopics(
-    kafka,
-    topicsFor(config.KAFKA_TOPIC_PREFIX, Object.values(topics)),
-  );
+  const createdTopics = await ensureTopics(kafka, topicsFor(config.KAFKA_TOPIC_PREFIX, brokerTopics));
   const migrations = await migrate({
     settings: config,
     database: config.CLICKHOUSE_DATABASE,
     dir: MIGRATIONS_DIR,
+    baselineDir: BASELINE_DIR,
     variables: migrationVariables(config),
     log,
   });

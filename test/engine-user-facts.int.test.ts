@@ -1,10 +1,9 @@
 import { Partitioners } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../lib/clickhouse/client.js';
 import { engineTopics } from '../lib/contracts/engine.js';
 import { newEventId } from '../lib/contracts/envelope.js';
 import { userTopics } from '../lib/contracts/user.js';
-import { EventProducer } from '../lib/kafka/producer.js';
 import {
   aBrowserAction,
   aDeposit,
@@ -14,25 +13,14 @@ import {
   anOrder,
   aWithdrawal,
 } from './engine-user-builders.js';
-import { type Pipeline, startPipeline, testLog } from './pipeline-fixture.js';
+import { usePipeline } from './pipeline-fixture.js';
 
 /**
  * Engine and user topics end to end on the real broker and engine: producer library →
  * topic → Kafka engine table → views → fact tables, and broken messages → dead_letters.
  */
 describe('engine and user facts', () => {
-  let pipeline: Pipeline;
-  let producer: EventProducer;
-
-  beforeAll(async () => {
-    pipeline = await startPipeline();
-    producer = await EventProducer.connect(pipeline.kafka, pipeline.config, testLog);
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-    await pipeline?.close();
-  });
+  const ctx = usePipeline();
 
   it('stores every event type in its fact table, each field where the contract put it', async () => {
     const fill = anOrder({
@@ -54,12 +42,12 @@ describe('engine and user facts', () => {
     const withdrawal = aWithdrawal();
     const deposit = aDeposit({ network: undefined });
     const outcomes = await Promise.all([
-      producer.produce(engineTopics.engineOrders, [fill, market]),
-      producer.produce(engineTopics.engineExecutions, [selfTrade, anExecution()]),
-      producer.produce(userTopics.userLogins, [login]),
-      producer.produce(userTopics.userFunds, [withdrawal, deposit]),
-      producer.produce(userTopics.userApiKeys, [anApiKeyChange({ permissions: ['read', 'withdraw'] })]),
-      producer.produce(userTopics.userBrowser, [aBrowserAction({ account_id: undefined })]),
+      ctx.producer.produce(engineTopics.engineOrders, [fill, market]),
+      ctx.producer.produce(engineTopics.engineExecutions, [selfTrade, anExecution()]),
+      ctx.producer.produce(userTopics.userLogins, [login]),
+      ctx.producer.produce(userTopics.userFunds, [withdrawal, deposit]),
+      ctx.producer.produce(userTopics.userApiKeys, [anApiKeyChange({ permissions: ['read', 'withdraw'] })]),
+      ctx.producer.produce(userTopics.userBrowser, [aBrowserAction({ account_id: undefined })]),
     ]);
     expect(outcomes.flatMap((o) => o.rejected)).toEqual([]);
 
@@ -71,12 +59,12 @@ describe('engine and user facts', () => {
       ['user_api_keys', 1],
       ['user_browser_actions', 1],
     ] as const) {
-      await pipeline.waitForCount(`SELECT count(DISTINCT event_id) FROM ${table}`, n);
+      await ctx.pipeline.waitForCount(`SELECT count(DISTINCT event_id) FROM ${table}`, n);
     }
-    expect(await queryNumber(pipeline.clickhouse, 'SELECT count() FROM dead_letters')).toBe(0);
+    expect(await queryNumber(ctx.pipeline.clickhouse, 'SELECT count() FROM dead_letters')).toBe(0);
 
     const orders = await queryRows<Record<string, unknown>>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       'SELECT order_id, event, price, fill_price, trade_id FROM engine_orders FINAL ORDER BY order_id',
     );
     expect(orders).toEqual([
@@ -84,28 +72,28 @@ describe('engine and user facts', () => {
       { order_id: 'o-mkt', event: 'new', price: null, fill_price: null, trade_id: '' },
     ]);
     expect(
-      await queryNumber(pipeline.clickhouse, 'SELECT countIf(self_trade) FROM engine_executions FINAL'),
+      await queryNumber(ctx.pipeline.clickhouse, 'SELECT countIf(self_trade) FROM engine_executions FINAL'),
     ).toBe(1);
     const [storedLogin] = await queryRows<Record<string, unknown>>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       'SELECT toString(ip) AS ip, geo_country, outcome FROM user_logins',
     );
     expect(storedLogin).toEqual({ ip: '2001:db8::7', geo_country: '', outcome: 'success' });
     const funds = await queryRows<Record<string, unknown>>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       'SELECT direction, network, amount FROM user_funds ORDER BY direction',
     );
     expect(funds).toEqual([
       { direction: 'deposit', network: '', amount: 1250.5 },
       { direction: 'withdrawal', network: 'TRC20', amount: 1250.5 },
     ]);
-    expect(await queryRows(pipeline.clickhouse, 'SELECT permissions, ip FROM user_api_keys')).toEqual([
+    expect(await queryRows(ctx.pipeline.clickhouse, 'SELECT permissions, ip FROM user_api_keys')).toEqual([
       { permissions: ['read', 'withdraw'], ip: null },
     ]);
   });
 
   it('dead-letters broken JSON and contract violations from any writer, naming the field', async () => {
-    const prefix = pipeline.config.KAFKA_TOPIC_PREFIX;
+    const prefix = ctx.pipeline.config.KAFKA_TOPIC_PREFIX;
     const broken: Array<{ topic: string; bytes: string; reason: string }> = [
       { topic: 'engine.orders', bytes: '{"event_id": "01J', reason: 'invalid JSON' },
       {
@@ -136,7 +124,7 @@ describe('engine and user facts', () => {
       },
     ];
     // A writer that bypasses the producer library: raw bytes straight onto the topics.
-    const raw = pipeline.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const raw = ctx.pipeline.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await raw.connect();
     await raw.sendBatch({
       topicMessages: broken.map((b) => ({
@@ -148,10 +136,13 @@ describe('engine and user facts', () => {
     await raw.send({ topic: `${prefix}user.logins`, messages: [{ key: 'k', value: JSON.stringify(after) }] });
     await raw.disconnect();
 
-    await pipeline.waitForCount('SELECT count() FROM dead_letters', broken.length);
-    await pipeline.waitForCount(`SELECT count() FROM user_logins WHERE event_id = '${after.event_id}'`, 1);
+    await ctx.pipeline.waitForCount('SELECT count() FROM dead_letters', broken.length);
+    await ctx.pipeline.waitForCount(
+      `SELECT count() FROM user_logins WHERE event_id = '${after.event_id}'`,
+      1,
+    );
     const letters = await queryRows<{ topic: string; error: string; raw_message: string }>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       'SELECT topic, error, raw_message FROM dead_letters',
     );
     for (const expected of broken) {

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface LoopbackServer {
   url: string;
-  /** Requests received so far (method, path, body). */
-  requests: Array<{ method: string; path: string; body: string }>;
+  /** Requests received so far (method, path, body, and the Authorization header if any). */
+  requests: Array<{ method: string; path: string; body: string; authorization?: string | undefined }>;
   close(): Promise<void>;
 }
 
@@ -19,7 +19,12 @@ async function listen(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', path: req.url ?? '', body });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        body,
+        authorization: req.headers.authorization,
+      });
       handler(req, body, res);
     });
   });

@@ -1,28 +1,16 @@
 import { Partitioners } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../lib/clickhouse/client.js';
 import { topics } from '../lib/contracts/topics.js';
-import { EventProducer } from '../lib/kafka/producer.js';
 import { createTradeGenerator } from '../producers/sample/trade-generator.js';
-import { type Pipeline, startPipeline, testLog } from './pipeline-fixture.js';
+import { testLog, usePipeline } from './pipeline-fixture.js';
 
 /**
  * The walking skeleton end to end, on the real broker and the real engine:
  * producer library → market.trades → Kafka engine table → views → market_trades / dead_letters.
  */
 describe('market trades pipeline', () => {
-  let pipeline: Pipeline;
-  let producer: EventProducer;
-
-  beforeAll(async () => {
-    pipeline = await startPipeline();
-    producer = await EventProducer.connect(pipeline.kafka, pipeline.config, testLog);
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-    await pipeline?.close();
-  });
+  const ctx = usePipeline();
 
   it('stores every one of 10,000 produced trades in market_trades', async () => {
     const nextTrade = createTradeGenerator({ seed: 11 });
@@ -30,28 +18,30 @@ describe('market trades pipeline', () => {
     const started = Date.now();
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        producer.produce(topics.marketTrades, trades.slice(i * 1000, (i + 1) * 1000)),
+        ctx.producer.produce(topics.marketTrades, trades.slice(i * 1000, (i + 1) * 1000)),
       ),
     );
     const acknowledgedMs = Date.now() - started;
     expect(outcomes.reduce((sum, o) => sum + o.accepted, 0)).toBe(10_000);
     expect(outcomes.flatMap((o) => o.rejected)).toEqual([]);
 
-    await pipeline.waitForCount('SELECT count(DISTINCT event_id) FROM market_trades', 10_000);
+    await ctx.pipeline.waitForCount('SELECT count(DISTINCT event_id) FROM market_trades', 10_000);
     const visibleMs = Date.now() - started;
     testLog.warn({ acknowledgedMs, visibleMs }, '10,000 trades: produce → all rows visible');
 
     const stored = await queryRows<{ event_id: string }>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       'SELECT event_id FROM market_trades',
     );
     expect(new Set(stored.map((row) => row.event_id))).toEqual(new Set(trades.map((t) => t.event_id)));
     // Nothing was delivered twice, and nothing went to the dead letters.
-    expect(await queryNumber(pipeline.clickhouse, 'SELECT count() FROM market_trades FINAL')).toBe(10_000);
-    expect(await queryNumber(pipeline.clickhouse, 'SELECT count() FROM dead_letters')).toBe(0);
+    expect(await queryNumber(ctx.pipeline.clickhouse, 'SELECT count() FROM market_trades FINAL')).toBe(
+      10_000,
+    );
+    expect(await queryNumber(ctx.pipeline.clickhouse, 'SELECT count() FROM dead_letters')).toBe(0);
 
     const [sample] = await queryRows<{ venue: string; side: string; price: number; latency_ms: number }>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       `SELECT venue, side, price, dateDiff('millisecond', occurred_at, received_at) AS latency_ms
        FROM market_trades WHERE event_id = {id:String}`,
       { id: trades[0]?.event_id },
@@ -61,7 +51,7 @@ describe('market trades pipeline', () => {
   });
 
   it('keeps malformed messages in dead_letters with their bytes and reason, and ingests what follows', async () => {
-    const topic = `${pipeline.config.KAFKA_TOPIC_PREFIX}${topics.marketTrades.name}`;
+    const topic = `${ctx.pipeline.config.KAFKA_TOPIC_PREFIX}${topics.marketTrades.name}`;
     const nextTrade = createTradeGenerator({ seed: 12 });
     const good = () => JSON.stringify(nextTrade());
     const broken = [
@@ -80,7 +70,7 @@ describe('market trades pipeline', () => {
     ];
     const after = Array.from({ length: 50 }, good);
     // Another writer than our producer library: raw bytes straight onto the topic, one partition.
-    const raw = pipeline.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const raw = ctx.pipeline.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await raw.connect();
     await raw.send({
       topic,
@@ -88,8 +78,8 @@ describe('market trades pipeline', () => {
     });
     await raw.disconnect();
 
-    await pipeline.waitForCount('SELECT count() FROM dead_letters', broken.length);
-    await pipeline.waitForCount(
+    await ctx.pipeline.waitForCount('SELECT count() FROM dead_letters', broken.length);
+    await ctx.pipeline.waitForCount(
       `SELECT count() FROM market_trades WHERE event_id IN (${after.map((a) => `'${JSON.parse(a).event_id}'`).join(',')})`,
       after.length,
     );
@@ -99,7 +89,7 @@ describe('market trades pipeline', () => {
       topic: string;
       kafka_offset: string;
     }>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       'SELECT raw_message, error, topic, kafka_offset FROM dead_letters ORDER BY kafka_offset',
     );
     expect(letters).toHaveLength(broken.length);
@@ -118,7 +108,7 @@ describe('market trades pipeline', () => {
   it('refuses invalid events at the producer, naming the item and field, and dead-letters them on Kafka', async () => {
     const nextTrade = createTradeGenerator({ seed: 13 });
     const valid = nextTrade();
-    const outcome = await producer.produce(topics.marketTrades, [
+    const outcome = await ctx.producer.produce(topics.marketTrades, [
       valid,
       { ...nextTrade(), quantity: 0 },
       { ...nextTrade(), symbol: 'btc/usdt' },
@@ -130,8 +120,8 @@ describe('market trades pipeline', () => {
     expect(outcome.rejected[1]?.reason).toMatch(/^symbol: .*upper-case symbol/);
     expect(outcome.rejected[2]?.reason).toMatch(/^\(event\): /);
 
-    const dlqTopic = `${pipeline.config.KAFKA_TOPIC_PREFIX}${topics.marketTrades.name}.dlq`;
-    const consumer = pipeline.kafka.consumer({ groupId: `${dlqTopic}.reader` });
+    const dlqTopic = `${ctx.pipeline.config.KAFKA_TOPIC_PREFIX}${topics.marketTrades.name}.dlq`;
+    const consumer = ctx.pipeline.kafka.consumer({ groupId: `${dlqTopic}.reader` });
     await consumer.connect();
     await consumer.subscribe({ topic: dlqTopic, fromBeginning: true });
     const seen: Array<{ value: string; reason: string }> = [];
@@ -154,6 +144,8 @@ describe('market trades pipeline', () => {
     // Dead letters carry no key, so partitions (and the order across them) are arbitrary.
     expect(seen.map((s) => s.reason).sort()).toEqual(outcome.rejected.map((r) => r.reason).sort());
     expect(seen.find((s) => s.reason.startsWith('(event)'))?.value).toBe('garbage');
-    expect(producer.stats().rejected).toEqual({ [`${pipeline.config.KAFKA_TOPIC_PREFIX}market.trades`]: 3 });
+    expect(ctx.producer.stats().rejected).toEqual({
+      [`${ctx.pipeline.config.KAFKA_TOPIC_PREFIX}market.trades`]: 3,
+    });
   });
 });

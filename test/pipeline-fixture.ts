@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { type ClickHouseClient, createClickHouse, queryNumber } from '../lib/clickhouse/client.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
 import { createKafka } from '../lib/kafka/client.js';
+import { EventProducer } from '../lib/kafka/producer.js';
 import { createLogger } from '../lib/log.js';
 import { waitFor } from '../lib/time.js';
 import { preparePipeline } from '../stack/pipeline.js';
@@ -67,6 +68,39 @@ export async function startPipeline(overrides: Record<string, string> = {}): Pro
       // Dropping the database stops its Kafka consumers, so the next file's run is not slowed.
       await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${config.CLICKHOUSE_DATABASE} SYNC` });
       await clickhouse.close();
+    },
+  };
+}
+
+/**
+ * The setup most pipeline tests share: a private pipeline (and an EventProducer on it) for
+ * the describe block it is called in, closed after it. Read `ctx.pipeline`/`ctx.producer`
+ * inside tests and hooks (they are set once beforeAll has run).
+ */
+export function usePipeline(overrides: Record<string, string> = {}): {
+  readonly pipeline: Pipeline;
+  readonly producer: EventProducer;
+} {
+  let pipeline: Pipeline | undefined;
+  let producer: EventProducer | undefined;
+  beforeAll(async () => {
+    pipeline = await startPipeline(overrides);
+    producer = await EventProducer.connect(pipeline.kafka, pipeline.config, testLog);
+  });
+  afterAll(async () => {
+    await producer?.close();
+    await pipeline?.close();
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is read before beforeAll started it`);
+    return value;
+  };
+  return {
+    get pipeline() {
+      return ready(pipeline, 'pipeline');
+    },
+    get producer() {
+      return ready(producer, 'producer');
     },
   };
 }

@@ -4,7 +4,7 @@
  * KAFKA_BROKERS. Topics that exist are left as they are, so it is safe to run at every start.
  */
 import { loadConfig } from '../lib/config/config.js';
-import { topics } from '../lib/contracts/topics.js';
+import { brokerTopics } from '../lib/contracts/topics.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import { createLogger } from '../lib/log.js';
@@ -12,7 +12,7 @@ import { createLogger } from '../lib/log.js';
 const log = createLogger('create-topics');
 try {
   const config = loadConfig();
-  const wanted = topicsFor(config.KAFKA_TOPIC_PREFIX, Object.values(topics));
+  const wanted = topicsFor(config.KAFKA_TOPIC_PREFIX, brokerTopics);
   const created = await ensureTopics(createKafka(config, log), wanted);
   log.info({ created, existing: wanted.length - created.length }, 'topics ready');
 } catch (err) {

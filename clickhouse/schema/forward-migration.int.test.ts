@@ -9,13 +9,13 @@ import {
   queryRows,
 } from '../../lib/clickhouse/client.js';
 import { migrate } from '../../lib/clickhouse/migrations.js';
+import { MIGRATIONS_DIR, migrationVariables } from '../../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../../lib/config/config.js';
-import { topics } from '../../lib/contracts/topics.js';
+import { brokerTopics, topics } from '../../lib/contracts/topics.js';
 import { createKafka } from '../../lib/kafka/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../../lib/kafka/topics.js';
 import { waitFor } from '../../lib/time.js';
-import { MIGRATIONS_DIR, migrationVariables } from '../../stack/pipeline.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
 import { warehouseDataset } from '../../test/warehouse-data.js';
 import { readSnapshot } from './generate.js';
@@ -112,7 +112,7 @@ describe('forward migration to the generated schema', () => {
       cpSync(join(MIGRATIONS_DIR, file), join(legacyDir, file));
     }
     const kafka = createKafka(config, testLog);
-    await ensureTopics(kafka, topicsFor(config.KAFKA_TOPIC_PREFIX, Object.values(topics)));
+    await ensureTopics(kafka, topicsFor(config.KAFKA_TOPIC_PREFIX, brokerTopics));
     producer = await EventProducer.connect(kafka, config, testLog);
     clickhouse = createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
   });

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { storage } from '../../lib/contracts/storage.js';
+import { deadLetterOnly, storage } from '../../lib/contracts/storage.js';
 import { type TopicKey, topics } from '../../lib/contracts/topics.js';
 import { plan } from './plan.js';
-import { renderTopic, type SchemaObject } from './render.js';
+import { renderProducerDeadLetters, renderTopic, type SchemaObject } from './render.js';
 
 /**
  * `npm run schema:generate`: renders every stored topic's chain from its contract and
@@ -20,11 +20,15 @@ export const MIGRATIONS_DIR = resolve(here, '../migrations');
 const FIRST_GENERATED = 200;
 
 export function renderSchema(): SchemaObject[] {
-  return (Object.keys(storage) as TopicKey[]).flatMap((key) => {
+  const chains = (Object.keys(storage) as TopicKey[]).flatMap((key) => {
     const spec = topics[key];
     if (!spec.contract) throw new Error(`topic ${spec.name} has a storage entry but no contract`);
     return renderTopic({ topic: spec.name, contract: spec.contract, storage: storage[key] });
   });
+  const twins = Object.entries(deadLetterOnly).flatMap(([topic, { name }]) =>
+    renderProducerDeadLetters(topic, name),
+  );
+  return [...chains, ...twins];
 }
 
 export function readSnapshot(file = SNAPSHOT_FILE): SchemaObject[] {

@@ -1,7 +1,7 @@
 import { type ClickHouseClient, createClickHouse, queryRows } from '../../lib/clickhouse/client.js';
 import { renderMigration } from '../../lib/clickhouse/migrations.js';
+import { migrationVariables } from '../../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../../lib/config/config.js';
-import { migrationVariables } from '../../stack/pipeline.js';
 import type { ObjectKind, SchemaObject } from './render.js';
 
 /**

@@ -1,41 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../lib/clickhouse/client.js';
 import { topics } from '../../lib/contracts/topics.js';
-import { EventProducer } from '../../lib/kafka/producer.js';
 import { aLogin } from '../../test/engine-user-builders.js';
-import { type Pipeline, startPipeline, testLog } from '../../test/pipeline-fixture.js';
+import { usePipeline } from '../../test/pipeline-fixture.js';
 
 /** What a producer refuses reaches dead_letters too: one table for every refusal. */
 describe('producer-side dead letters in ClickHouse', () => {
-  let pipeline: Pipeline;
-  let producer: EventProducer;
-
-  beforeAll(async () => {
-    pipeline = await startPipeline();
-    producer = await EventProducer.connect(pipeline.kafka, pipeline.config, testLog);
-  });
-  afterAll(async () => {
-    await producer?.close();
-    await pipeline?.close();
-  });
+  const ctx = usePipeline();
 
   it('stores each refused item with its reason, topic, raw bytes and who refused it', async () => {
-    const outcome = await producer.produce(topics.userLogins, [
+    const outcome = await ctx.producer.produce(topics.userLogins, [
       aLogin(),
       aLogin({ ip: '999.1.1.1' }),
       'not an object',
     ]);
-    await producer.deadLetter(topics.marketTrades, [
+    await ctx.producer.deadLetter(topics.marketTrades, [
       { value: '\u0000binary?', reason: 'binance: unreadable frame' },
     ]);
     expect(outcome.rejected).toHaveLength(2);
-    await pipeline.waitForCount('SELECT count() FROM dead_letters', 3);
-    await pipeline.waitForCount('SELECT count() FROM user_logins', 1);
+    await ctx.pipeline.waitForCount('SELECT count() FROM dead_letters', 3);
+    await ctx.pipeline.waitForCount('SELECT count() FROM user_logins', 1);
     const rows = await queryRows<Record<string, string>>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       'SELECT topic, consumer, error, raw_message FROM dead_letters ORDER BY topic, error',
     );
-    const prefix = pipeline.config.KAFKA_TOPIC_PREFIX;
+    const prefix = ctx.pipeline.config.KAFKA_TOPIC_PREFIX;
     expect(rows).toEqual([
       {
         topic: `${prefix}market.trades`,

@@ -239,9 +239,8 @@ FROM ${s.fact} GROUP BY source, minute`;
  * `<fact>_dlq_queue` is a producer, `<fact>_queue` the warehouse. The bytes are kept as
  * they were sent (RawBLOB: not parsed, so nothing in them can break this consumer).
  */
-function renderProducerDeadLetters(input: TopicInput): SchemaObject[] {
-  const s = input.storage;
-  const chain = `${s.fact}_dlq`;
+export function renderProducerDeadLetters(topic: string, fact: string): SchemaObject[] {
+  const chain = `${fact}_dlq`;
   const queue = `CREATE TABLE IF NOT EXISTS ${chain}_queue
 (
     raw_message String
@@ -249,7 +248,7 @@ function renderProducerDeadLetters(input: TopicInput): SchemaObject[] {
 ENGINE = Kafka
 SETTINGS
     kafka_broker_list = '\${KAFKA_BROKERS}',
-    kafka_topic_list = '\${KAFKA_TOPIC_PREFIX}${input.topic}.dlq',
+    kafka_topic_list = '\${KAFKA_TOPIC_PREFIX}${topic}.dlq',
     kafka_group_name = '\${KAFKA_GROUP_PREFIX}${chain}',
     kafka_format = 'RawBLOB',
     kafka_num_consumers = 1,
@@ -276,6 +275,6 @@ export function renderTopic(input: TopicInput): SchemaObject[] {
     renderQueue(input),
     ...renderViews(input),
     renderParseView(input),
-    ...renderProducerDeadLetters(input),
+    ...renderProducerDeadLetters(input.topic, input.storage.fact),
   ];
 }

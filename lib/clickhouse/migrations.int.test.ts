@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseHost, startClickHouseHost } from '../../stack/clickhouse/host-process.js';
-import { MIGRATIONS_DIR, migrationVariables } from '../../stack/pipeline.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
 import type { Config } from '../config/config.js';
 import { TradewatchError } from '../errors.js';
+import { dumpSchema } from './baseline.js';
 import { createClickHouse, queryRows } from './client.js';
 import { loadMigrations, migrate } from './migrations.js';
+import { BASELINE_DIR, MIGRATIONS_DIR, migrationVariables } from './platform-migrations.js';
 
 /**
  * Migrations against a ClickHouse engine opened on an empty data directory of its own
@@ -30,13 +31,14 @@ describe('migration runner', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const run = (dir: string) =>
+  const run = (dir: string, database = config.CLICKHOUSE_DATABASE, baselineDir?: string) =>
     migrate({
       settings: config,
-      database: config.CLICKHOUSE_DATABASE,
+      database,
       dir,
-      variables: migrationVariables(config),
+      variables: migrationVariables({ ...config, CLICKHOUSE_DATABASE: database }),
       log: testLog,
+      ...(baselineDir === undefined ? {} : { baselineDir }),
     });
 
   const tablesIn = async (): Promise<string[]> => {
@@ -82,6 +84,51 @@ describe('migration runner', () => {
     // Every migration from 0001 on, generated ones rebuilding views included: tens of seconds
     // on a quiet two-core machine, minutes on a busy one.
   }, 300_000);
+
+  it('gives an empty database the squashed baseline: the same schema, seed rows and history as file by file', async () => {
+    const fresh = `${config.CLICKHOUSE_DATABASE}_baseline`;
+    const report = await run(MIGRATIONS_DIR, fresh, BASELINE_DIR);
+    const files = loadMigrations(MIGRATIONS_DIR).map((m) => m.file);
+    expect(report.fromBaseline?.length).toBeGreaterThan(0);
+    expect(report.applied).toEqual(files);
+    // The next run is a no-op, as after a file-by-file migration.
+    expect(await run(MIGRATIONS_DIR, fresh, BASELINE_DIR)).toEqual({ applied: [], skipped: files });
+
+    const client = createClickHouse(config);
+    try {
+      // Both databases' objects, with their names and consumer groups made comparable.
+      const schemaOf = async (db: string) =>
+        (await dumpSchema(client, db)).map((sql) => sql.replaceAll(`clickhouse.${db}.`, 'clickhouse.<db>.'));
+      expect(await schemaOf(fresh)).toEqual(await schemaOf(config.CLICKHOUSE_DATABASE));
+      const history = (db: string) =>
+        queryRows(client, `SELECT version, name, checksum FROM ${db}.schema_migrations ORDER BY version`);
+      expect(await history(fresh)).toEqual(await history(config.CLICKHOUSE_DATABASE));
+    } finally {
+      await client.command({ query: `DROP DATABASE IF EXISTS ${fresh} SYNC` });
+      await client.close();
+    }
+  }, 300_000);
+
+  it('refuses a stale baseline on an empty database: one that does not stand for the files as they are', async () => {
+    const edited = join(work, 'stale');
+    cpSync(MIGRATIONS_DIR, edited, { recursive: true });
+    appendFileSync(join(edited, '0002_dead_letters.sql'), '\n-- edited after the squash\n');
+    const error = await run(edited, `${config.CLICKHOUSE_DATABASE}_stale`, BASELINE_DIR).catch(
+      (e: unknown) => e,
+    );
+    expect((error as TradewatchError).code).toBe('MIGRATION_INVALID');
+    expect((error as Error).message).toMatch(
+      /baseline is stale: 0002_dead_letters\.sql changed since it was squashed/,
+    );
+    const client = createClickHouse(config);
+    const tables = await queryRows(
+      client,
+      `SELECT name FROM system.tables WHERE database = '${config.CLICKHOUSE_DATABASE}_stale' AND name != 'schema_migrations'`,
+    );
+    await client.command({ query: `DROP DATABASE IF EXISTS ${config.CLICKHOUSE_DATABASE}_stale SYNC` });
+    await client.close();
+    expect(tables).toEqual([]);
+  });
 
   it('refuses to run when an applied migration was edited, and applies nothing', async () => {
     const edited = join(work, 'edited');

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, TradewatchError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { loadBaseline, verifyBaseline } from './baseline.js';
 import { type ClickHouseClient, type ClickHouseSettings, createClickHouse, queryRows } from './client.js';
 import { splitStatements } from './sql-statements.js';
 
@@ -16,6 +17,8 @@ import { splitStatements } from './sql-statements.js';
  *    after the checksum is taken, so one file serves every environment.
  * Statements must be safe to repeat (IF NOT EXISTS): a file that failed half-way is
  * not recorded and runs again from its start.
+ *  - With `baselineDir`, an empty database gets the squashed baseline (./baseline.ts) in
+ *    one step instead of the files it stands for, and records those files as applied.
  */
 
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
@@ -32,6 +35,8 @@ export interface Migration {
 export interface MigrationReport {
   applied: string[];
   skipped: string[];
+  /** Set when an empty database got the squashed baseline: the files it stood for. */
+  fromBaseline?: string[];
 }
 
 export function loadMigrations(dir: string): Migration[] {
@@ -92,6 +97,8 @@ export async function migrate(options: {
   dir: string;
   variables: Record<string, string>;
   log: Logger;
+  /** Where the squashed baseline is (clickhouse/baseline); absent: always file by file. */
+  baselineDir?: string;
 }): Promise<MigrationReport> {
   const { database, log } = options;
   const migrations = loadMigrations(options.dir);
@@ -112,42 +119,31 @@ export async function migrate(options: {
       ),
     );
     verifyHistory(migrations, applied);
+    const baseline = options.baselineDir === undefined ? undefined : loadBaseline(options.baselineDir);
+    const upTo = baseline === undefined ? 0 : verifyBaseline(baseline, migrations);
 
     const report: MigrationReport = { applied: [], skipped: [] };
+    if (baseline !== undefined && applied.size === 0) {
+      const squashed = migrations.filter((m) => m.version <= upTo);
+      const started = Date.now();
+      const sql = { version: upTo, name: 'baseline', file: 'baseline.sql', sql: baseline.sql, checksum: '' };
+      const statements = await run(client, sql, options.variables);
+      // The history a database migrated file by file would have: same names, same checksums.
+      await record(client, squashed, 0);
+      for (const m of squashed) applied.set(m.version, m);
+      report.fromBaseline = squashed.map((m) => m.file);
+      log.info({ upTo, statements, files: squashed.length, ms: Date.now() - started }, 'baseline applied');
+    }
     for (const migration of migrations) {
       if (applied.has(migration.version)) {
-        report.skipped.push(migration.file);
+        if (!report.fromBaseline?.includes(migration.file)) report.skipped.push(migration.file);
+        else report.applied.push(migration.file);
         continue;
       }
-      const statements = splitStatements(renderMigration(migration, options.variables));
       const started = Date.now();
-      for (const [index, statement] of statements.entries()) {
-        try {
-          await client.command({ query: statement });
-        } catch (err) {
-          throw new TradewatchError(
-            ErrorCode.MIGRATION_FAILED,
-            `migration ${migration.file}, statement ${index + 1} of ${statements.length} failed: ${err instanceof Error ? err.message : String(err)}`,
-            { cause: err },
-          );
-        }
-      }
-      await client.insert({
-        table: 'schema_migrations',
-        values: [
-          {
-            version: migration.version,
-            name: migration.name,
-            checksum: migration.checksum,
-            statements: statements.length,
-          },
-        ],
-        format: 'JSONEachRow',
-      });
-      log.info(
-        { migration: migration.file, statements: statements.length, ms: Date.now() - started },
-        'migration applied',
-      );
+      const statements = await run(client, migration, options.variables);
+      await record(client, [migration], statements);
+      log.info({ migration: migration.file, statements, ms: Date.now() - started }, 'migration applied');
       report.applied.push(migration.file);
     }
     return report;
@@ -155,6 +151,35 @@ export async function migrate(options: {
     await client?.close();
     await server.close();
   }
+}
+
+/** Runs each statement of `migration`; a failure names the file and the statement. */
+async function run(
+  client: ClickHouseClient,
+  migration: Migration,
+  variables: Record<string, string>,
+): Promise<number> {
+  const statements = splitStatements(renderMigration(migration, variables));
+  for (const [index, statement] of statements.entries()) {
+    try {
+      await client.command({ query: statement });
+    } catch (err) {
+      throw new TradewatchError(
+        ErrorCode.MIGRATION_FAILED,
+        `migration ${migration.file}, statement ${index + 1} of ${statements.length} failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+  }
+  return statements.length;
+}
+
+async function record(client: ClickHouseClient, migrations: Migration[], statements: number): Promise<void> {
+  await client.insert({
+    table: 'schema_migrations',
+    values: migrations.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum, statements })),
+    format: 'JSONEachRow',
+  });
 }
 
 /** Refuses to run when history and files disagree; names the file and what to do. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, TradewatchError } from '../errors.js';
-import { withSecretFiles } from './secrets.js';
+import { env, loadEnv, secret, secretNames } from './env.js';
 
 /**
  * The platform's configuration: one schema, one defaults object, validated once at
@@ -34,10 +33,7 @@ const brokerList = z
   )
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port')).min(1, 'at least one host:port'));
 
-const positiveInt = z.coerce.number().int().positive();
-
-/** Variables that hold secrets: each may instead name a file in `<NAME>_FILE` (./secrets.ts). */
-export const secretVariables = ['CLICKHOUSE_PASSWORD'] as const;
+const positiveInt = env.positiveInt();
 
 export const configSchema = z.object({
   /** Comma-separated bootstrap brokers, host:port. */
@@ -57,7 +53,7 @@ export const configSchema = z.object({
   /** A ClickHouse HTTP endpoint: a real server, or the embedded engine's (`npm run stack`). */
   CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).default(defaults.CLICKHOUSE_URL),
   CLICKHOUSE_USER: z.string().min(1).default(defaults.CLICKHOUSE_USER),
-  CLICKHOUSE_PASSWORD: z.string().default(defaults.CLICKHOUSE_PASSWORD),
+  CLICKHOUSE_PASSWORD: secret(z.string().default(defaults.CLICKHOUSE_PASSWORD)),
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, underscore')
@@ -74,29 +70,14 @@ export const configSchema = z.object({
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
+/** Variables that hold secrets: each may instead name a file in `<NAME>_FILE` (./env.ts). */
+export const secretVariables = secretNames(configSchema);
+
 /**
  * Reads and validates the configuration from `env`. Unknown keys are ignored (the
  * environment holds much else); a bad value fails with every offending key, the value
  * given and what was expected.
  */
 export function loadConfig(given: Record<string, string | undefined> = process.env): Config {
-  const env = withSecretFiles(given, secretVariables);
-  const known = Object.fromEntries(
-    Object.keys(configSchema.shape)
-      .filter((key) => env[key] !== undefined && env[key] !== '')
-      .map((key) => [key, env[key]]),
-  );
-  const parsed = configSchema.safeParse(known);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '?');
-      // A secret's value is never echoed back, even when it is the one that is wrong.
-      const value = (secretVariables as readonly string[]).includes(key)
-        ? '(secret, not shown)'
-        : JSON.stringify(known[key] ?? '');
-      return `${key}=${value}: ${issue.message}`;
-    });
-    throw new TradewatchError(ErrorCode.CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`);
-  }
-  return Object.freeze(parsed.data);
+  return loadEnv(configSchema, 'configuration', given);
 }

@@ -92,6 +92,16 @@ const account = daily(ACCOUNT_KEY, (columns) => [
   ...TAIL,
 ]);
 
+/**
+ * Topics with no fact of their own whose dead-letter twin producers still write: the
+ * collector puts items of a type no topic takes on `collector.unrouted.dlq`. Each gets the
+ * producer dead-letter chain (`<name>_dlq_queue` → dead_letters), so those refusals are in
+ * the same table as every other.
+ */
+export const deadLetterOnly: Readonly<Record<string, { readonly name: string }>> = {
+  'collector.unrouted': { name: 'collector_unrouted' },
+};
+
 export const storage: Readonly<Record<TopicKey, TopicStorage>> = {
   marketTrades: market(
     'market_trades',

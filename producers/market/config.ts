@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, TradewatchError } from '../../lib/errors.js';
+import { configError, describeIssues, env, pickEnv } from '../../lib/config/env.js';
 import type { VenueDefinition } from './venue.js';
 import { venues } from './venues/index.js';
 
@@ -25,17 +25,9 @@ export const marketDefaults = {
 } as const;
 
 const list = (what: string, pattern: RegExp) =>
-  z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(pattern, what)).min(1, `at least one ${what}`));
+  env.list(z.string().regex(pattern, what)).pipe(z.array(z.string()).min(1, `at least one ${what}`));
 
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = env.positiveInt();
 
 export const marketConfigSchema = z
   .object({
@@ -70,7 +62,7 @@ export const marketConfigSchema = z
       .max(1000)
       .default(marketDefaults.MARKET_DEPTH_SNAPSHOT_LIMIT),
     /** /healthz and /metrics; 0 picks a free port. */
-    MARKET_OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(marketDefaults.MARKET_OPS_PORT),
+    MARKET_OPS_PORT: env.port().default(marketDefaults.MARKET_OPS_PORT),
   })
   .refine((c) => c.MARKET_RECONNECT_BASE_MS <= c.MARKET_RECONNECT_MAX_MS, {
     path: ['MARKET_RECONNECT_BASE_MS'],
@@ -88,28 +80,20 @@ const urlSchema = z.url({ protocol: /^(wss?|https?)$/ });
  * the value given and what was expected, including venue limits (streams per connection,
  * connection age) that the symbol list or timings would break.
  */
-export function loadMarketConfig(env: Record<string, string | undefined> = process.env): MarketConfig {
-  const known = Object.fromEntries(
-    Object.keys(marketConfigSchema.shape)
-      .filter((key) => env[key] !== undefined && env[key] !== '')
-      .map((key) => [key, env[key]]),
-  );
+export function loadMarketConfig(given: Record<string, string | undefined> = process.env): MarketConfig {
+  // Not loadEnv alone: the venue endpoints' names depend on MARKET_VENUES, and the venue
+  // limits are checked against the parsed values; the reading and the errors are the same.
+  const known = pickEnv(marketConfigSchema, given);
   const parsed = marketConfigSchema.safeParse(known);
   const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? '?');
-      problems.push(`${key}=${JSON.stringify(known[key] ?? '')}: ${issue.message}`);
-    }
-    fail(problems);
-  }
+  if (!parsed.success) fail(describeIssues(marketConfigSchema, parsed.error, known));
   const config = parsed.data as z.infer<typeof marketConfigSchema>;
   const endpoints: Record<string, { wsUrl: string; restUrl: string }> = {};
   for (const id of config.MARKET_VENUES) {
     const venue = venues[id] as VenueDefinition;
     const prefix = `MARKET_${id.toUpperCase().replaceAll('-', '_')}`;
-    const wsUrl = env[`${prefix}_WS_URL`] || venue.defaultWsUrl;
-    const restUrl = env[`${prefix}_REST_URL`] || venue.defaultRestUrl;
+    const wsUrl = given[`${prefix}_WS_URL`] || venue.defaultWsUrl;
+    const restUrl = given[`${prefix}_REST_URL`] || venue.defaultRestUrl;
     for (const [key, value] of [
       [`${prefix}_WS_URL`, wsUrl],
       [`${prefix}_REST_URL`, restUrl],
@@ -136,8 +120,5 @@ export function loadMarketConfig(env: Record<string, string | undefined> = proce
 }
 
 function fail(problems: string[]): never {
-  throw new TradewatchError(
-    ErrorCode.CONFIG_INVALID,
-    `invalid market connector configuration: ${problems.join('; ')}`,
-  );
+  throw configError('market connector configuration', problems);
 }

@@ -13,8 +13,8 @@ import { readTopic } from '../../test/read-topic.js';
 import { metricValue } from './metrics.js';
 import { startFakeVenue } from './testing/fake-venue.js';
 import { startFeedUnderTest } from './testing/harness.js';
-import { BinanceScript } from './testing/wire.js';
 import { binance } from './venues/binance.js';
+import { BinanceScript } from './wire-script.js';
 
 /** Connection rails that need time or a misbehaving broker: planned handover and backpressure. */
 describe('market connector rails', () => {

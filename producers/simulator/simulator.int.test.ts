@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../../lib/clickhouse/client.js';
 import { type SimLabel, scenarioNames } from '../../lib/contracts/simulation.js';
-import { EventProducer } from '../../lib/kafka/producer.js';
-import { type Pipeline, startPipeline, testLog } from '../../test/pipeline-fixture.js';
+import { testLog, usePipeline } from '../../test/pipeline-fixture.js';
 import { LabelsFile } from './labels.js';
 import { SimulationRunner } from './runner.js';
 import { Simulation } from './simulation.js';
@@ -20,24 +19,13 @@ const FACTS: Record<string, string> = {
 };
 
 describe('simulator through the real pipeline', () => {
-  let pipeline: Pipeline;
-  let producer: EventProducer;
-
-  beforeAll(async () => {
-    pipeline = await startPipeline();
-    producer = await EventProducer.connect(pipeline.kafka, pipeline.config, testLog);
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-    await pipeline?.close();
-  });
+  const ctx = usePipeline();
 
   it('delivers every labelled scenario’s events to their ClickHouse facts, and the labels to sim_labels', async () => {
     const durationMs = 120_000;
     const sim = new Simulation({ seed: 2024, startMs: Date.now() - durationMs, ratePerSecond: 50 });
     const labelsPath = join(mkdtempSync(join(tmpdir(), 'sim-labels-')), 'labels.jsonl');
-    const runner = new SimulationRunner(sim, producer, testLog);
+    const runner = new SimulationRunner(sim, ctx.producer, testLog);
     const report = await runner.run({
       durationMs,
       scenarios: scenarioNames,
@@ -56,20 +44,20 @@ describe('simulator through the real pipeline', () => {
 
     // Every fact holds every event produced for it (count DISTINCT: at-least-once may redeliver).
     for (const [topic, fact] of Object.entries(FACTS)) {
-      await pipeline.waitForCount(
+      await ctx.pipeline.waitForCount(
         `SELECT count(DISTINCT event_id) FROM ${fact}`,
         report.byTopic[topic] ?? 0,
         90_000,
       );
     }
-    await pipeline.waitForCount('SELECT count(DISTINCT event_id) FROM sim_labels', scenarioNames.length);
+    await ctx.pipeline.waitForCount('SELECT count(DISTINCT event_id) FROM sim_labels', scenarioNames.length);
 
     // Each label's events are all found across the facts, joined through sim_labels.event_ids.
     const union = Object.values(FACTS)
       .map((fact) => `SELECT event_id FROM ${fact}`)
       .join(' UNION ALL ');
     const perLabel = await queryRows<{ scenario: string; wanted: string; found: string }>(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       `SELECT l.scenario AS scenario, length(l.event_ids) AS wanted,
               countIf(f.event_id != '') AS found
        FROM (SELECT scenario, event_ids, arrayJoin(event_ids) AS id FROM sim_labels FINAL) AS l
@@ -82,13 +70,13 @@ describe('simulator through the real pipeline', () => {
     // A taste of what detection will see: the takeover login comes from an IP the account never used.
     const ato = report.labels.find((l) => l.scenario === 'account-takeover') as SimLabel;
     const newIpLogins = await queryNumber(
-      pipeline.clickhouse,
+      ctx.pipeline.clickhouse,
       `SELECT count() FROM user_logins AS l
        WHERE account_id = {acc:String} AND event_id IN {ids:Array(String)} AND outcome = 'success'
          AND ip NOT IN (SELECT ip FROM user_logins WHERE account_id = {acc:String} AND event_id NOT IN {ids:Array(String)})`,
       { acc: ato.entity, ids: ato.event_ids },
     );
     expect(newIpLogins).toBe(1);
-    expect(await queryNumber(pipeline.clickhouse, 'SELECT count() FROM dead_letters')).toBe(0);
+    expect(await queryNumber(ctx.pipeline.clickhouse, 'SELECT count() FROM dead_letters')).toBe(0);
   });
 });

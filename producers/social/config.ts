@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, TradewatchError } from '../../lib/errors.js';
+import { env, loadEnv, secret } from '../../lib/config/env.js';
 
 /**
  * The sentiment producer's own settings (Kafka and ClickHouse come from lib/config): one
@@ -27,17 +27,9 @@ export const sentimentDefaults = {
   SENTIMENT_OPS_PORT: 9464,
 } as const;
 
-const urlList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((u) => u.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.url({ protocol: /^https?$/ })));
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().min(0);
+const urlList = env.list(z.url({ protocol: /^https?$/ }));
+const positiveInt = env.positiveInt();
+const nonNegativeInt = env.nonNegativeInt();
 
 export const sentimentConfigSchema = z.object({
   /** RSS 2.0 or Atom feeds, comma-separated. */
@@ -58,7 +50,8 @@ export const sentimentConfigSchema = z.object({
     .union([z.literal(''), z.url({ protocol: /^https?$/ })])
     .default(sentimentDefaults.SENTIMENT_LLM_BASE_URL),
   SENTIMENT_LLM_MODEL: z.string().min(1).max(128).default(sentimentDefaults.SENTIMENT_LLM_MODEL),
-  SENTIMENT_LLM_API_KEY: z.string().default(sentimentDefaults.SENTIMENT_LLM_API_KEY),
+  /** A secret: or SENTIMENT_LLM_API_KEY_FILE, the path of a file holding it. */
+  SENTIMENT_LLM_API_KEY: secret(z.string().default(sentimentDefaults.SENTIMENT_LLM_API_KEY)),
   SENTIMENT_LLM_TIMEOUT_MS: positiveInt.default(sentimentDefaults.SENTIMENT_LLM_TIMEOUT_MS),
   /** Texts per chat-completions request. */
   SENTIMENT_LLM_BATCH_SIZE: positiveInt.max(200).default(sentimentDefaults.SENTIMENT_LLM_BATCH_SIZE),
@@ -71,30 +64,14 @@ export const sentimentConfigSchema = z.object({
   ),
   SENTIMENT_LLM_COOLDOWN_MS: nonNegativeInt.default(sentimentDefaults.SENTIMENT_LLM_COOLDOWN_MS),
   /** /healthz and /metrics; 0 picks a free port. */
-  SENTIMENT_OPS_PORT: nonNegativeInt.max(65_535).default(sentimentDefaults.SENTIMENT_OPS_PORT),
+  SENTIMENT_OPS_PORT: env.port().default(sentimentDefaults.SENTIMENT_OPS_PORT),
 });
 
 export type SentimentConfig = Readonly<z.infer<typeof sentimentConfigSchema>>;
 
 /** Validates the SENTIMENT_* keys of `env`; errors name the key, the value and what was expected. */
-export function loadSentimentConfig(env: Record<string, string | undefined> = process.env): SentimentConfig {
-  const known = Object.fromEntries(
-    Object.keys(sentimentConfigSchema.shape)
-      .filter((key) => env[key] !== undefined && env[key] !== '')
-      .map((key) => [key, env[key]]),
-  );
-  const parsed = sentimentConfigSchema.safeParse(known);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '?');
-      // The API key is a secret: say it is wrong, never echo it.
-      const shown = key === 'SENTIMENT_LLM_API_KEY' ? '(hidden)' : JSON.stringify(known[key] ?? '');
-      return `${key}=${shown}: ${issue.message}`;
-    });
-    throw new TradewatchError(
-      ErrorCode.CONFIG_INVALID,
-      `invalid sentiment configuration: ${problems.join('; ')}`,
-    );
-  }
-  return Object.freeze(parsed.data);
+export function loadSentimentConfig(
+  given: Record<string, string | undefined> = process.env,
+): SentimentConfig {
+  return loadEnv(sentimentConfigSchema, 'sentiment configuration', given);
 }

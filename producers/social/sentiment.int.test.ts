@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../../lib/clickhouse/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
@@ -107,22 +110,26 @@ describe('sentiment producer on loopback peers', () => {
     documents['/feed.xml'].body = rss(FIRST_FEED);
   });
 
-  it('scores through an OpenAI-compatible endpoint, retrying 5xx, 429 and a timeout', async () => {
+  it('scores through an OpenAI-compatible endpoint with the API key from SENTIMENT_LLM_API_KEY_FILE, retrying 5xx, 429 and a timeout', async () => {
     const script: ChatBehaviour[] = [
       { kind: 'status', status: 503 },
       { kind: 'status', status: 429, retryAfterS: 0 },
     ];
     const llm = await startChatCompletionsServer(modelScore, script);
     try {
+      // The key as a mounted secret file (Docker/Kubernetes), with the newline editors add.
+      const keyFile = join(mkdtempSync(join(tmpdir(), 'tw-llm-key-')), 'api-key');
+      writeFileSync(keyFile, 'sk-from-a-file-0123\n', { mode: 0o600 });
       const service = new SentimentService(
-        settings(llm.url, { SENTIMENT_SOURCE: 'sentiment-llm' }),
+        settings(llm.url, { SENTIMENT_SOURCE: 'sentiment-llm', SENTIMENT_LLM_API_KEY_FILE: keyFile }),
         producer,
         testLog,
       );
       const report = await service.pollOnce();
       expect(report.produced).toBe(3);
-      // One batch: 503, 429, then success.
+      // One batch: 503, 429, then success; every attempt carries the key read from the file.
       expect(llm.requests).toHaveLength(3);
+      expect(llm.requests.map((r) => r.authorization)).toEqual(Array(3).fill('Bearer sk-from-a-file-0123'));
       const stats = (service.scorer as FallbackScorer).stats;
       expect(stats).toMatchObject({ llmItems: 2, lexiconItems: 0, llmRequests: 3, llmFailures: 0 });
       await pipeline.waitForCount("SELECT count() FROM social_mentions WHERE source = 'sentiment-llm'", 3);

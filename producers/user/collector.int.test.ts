@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryNumber } from '../../lib/clickhouse/client.js';
+import { queryNumber, queryRows } from '../../lib/clickhouse/client.js';
+import { postTo, startTestCollector } from '../../test/collector-fixture.js';
 import {
   aBrowserAction,
   aDeposit,
@@ -9,12 +10,10 @@ import {
   anOrder,
   aWithdrawal,
 } from '../../test/engine-user-builders.js';
-import { type Pipeline, startPipeline, testLog } from '../../test/pipeline-fixture.js';
+import { type Pipeline, startPipeline } from '../../test/pipeline-fixture.js';
 import { readTopic } from '../../test/read-topic.js';
 
-import { type RunningCollector, startCollector } from './collector.js';
-import { loadCollectorConfig } from './config.js';
-import { hashKey, parseKeys } from './keys.js';
+import type { RunningCollector } from './collector.js';
 
 const USER_KEY = 'tw_sk_user-test-key';
 const ENGINE_KEY = 'tw_sk_engine-test-key';
@@ -30,68 +29,27 @@ describe('collector', () => {
   let pipeline: Pipeline;
   let collector: RunningCollector;
 
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${collector.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = postTo(() => collector);
   const asUser = { authorization: `Bearer ${USER_KEY}` };
 
   beforeAll(async () => {
     pipeline = await startPipeline();
-    const keys = parseKeys(
+    collector = await startTestCollector(
+      pipeline.config,
       {
-        keys: [
-          {
-            id: 'user-svc',
-            kind: 'server',
-            sha256: hashKey(USER_KEY),
-            endpoint: 'user',
-            types: userTypes,
-            sources: ['test'],
-          },
-          {
-            id: 'engine',
-            kind: 'server',
-            sha256: hashKey(ENGINE_KEY),
-            endpoint: 'engine',
-            types: ['engine.order', 'engine.execution'],
-          },
-          {
-            id: 'flood',
-            kind: 'server',
-            sha256: hashKey(FLOOD_KEY),
-            endpoint: 'user',
-            types: ['user.login'],
-            rate_limit_max_requests: 5,
-          },
-          {
-            id: 'web',
-            kind: 'browser',
-            sha256: hashKey(BROWSER_KEY),
-            endpoint: 'user',
-            types: ['user.browser_action'],
-            origins: [APP_ORIGIN],
-          },
-        ],
+        [USER_KEY]: { id: 'user-svc', endpoint: 'user', types: userTypes, sources: ['test'] },
+        [ENGINE_KEY]: { id: 'engine', endpoint: 'engine', types: ['engine.order', 'engine.execution'] },
+        [FLOOD_KEY]: { id: 'flood', endpoint: 'user', types: ['user.login'], rate_limit_max_requests: 5 },
+        [BROWSER_KEY]: { id: 'web', endpoint: 'user', types: ['user.browser_action'], origins: [APP_ORIGIN] },
       },
-      'test keys',
-    );
-    collector = await startCollector({
-      config: pipeline.config,
-      collector: loadCollectorConfig({
-        COLLECTOR_KEYS_FILE: '(inline)',
-        COLLECTOR_PORT: '0',
+      {
         COLLECTOR_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
         COLLECTOR_BATCH_MAX_EVENTS: '100',
         // A long window: the flood test must see exactly 5 pass, however slow the machine.
         COLLECTOR_RATE_LIMIT_WINDOW_MS: '60000',
         COLLECTOR_RATE_LIMIT_MAX_REQUESTS: '1000',
-      }),
-      keys,
-      log: testLog,
-    });
+      },
+    );
   });
 
   afterAll(async () => {
@@ -174,6 +132,21 @@ describe('collector', () => {
     ]);
     expect(unrouted.find((m) => m.reason.startsWith('(event)'))?.value).toBe('42');
     expect(logins.map((m) => m.reason.split(':')[0]).sort()).toEqual(['ip', 'source']);
+
+    // One place to look: the unrouted refusals reach dead_letters too, with reason and bytes.
+    await pipeline.waitForCount(
+      "SELECT count() FROM dead_letters WHERE consumer = 'collector_unrouted_dlq_queue'",
+      2,
+    );
+    const stored = await queryRows<{ topic: string; error: string; raw_message: string }>(
+      pipeline.clickhouse,
+      "SELECT topic, error, raw_message FROM dead_letters WHERE consumer = 'collector_unrouted_dlq_queue' ORDER BY error",
+    );
+    expect(stored.map((r) => [r.topic, r.error])).toEqual([
+      [`${prefix}collector.unrouted`, '(event): expected a JSON object'],
+      [`${prefix}collector.unrouted`, `type: expected one of ${userTypes.join(', ')}, got "user.logout"`],
+    ]);
+    expect(stored[0]?.raw_message).toBe('42');
   });
 
   it('refuses a body over the limit with 413, and broken JSON with 400', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, TradewatchError } from '../../lib/errors.js';
+import { env, loadEnv } from '../../lib/config/env.js';
 
 /**
  * The collector's own settings, beside the platform's (lib/config/config.ts): one schema,
@@ -20,13 +20,13 @@ export const collectorDefaults = {
   COLLECTOR_MAX_CONNECTIONS: 1024,
 } as const;
 
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = env.positiveInt();
 
 export const collectorConfigSchema = z.object({
   /** Where the HTTP server listens; loopback unless a proxy in front needs otherwise. */
   COLLECTOR_HOST: z.string().min(1).default(collectorDefaults.COLLECTOR_HOST),
   /** 0 picks a free port (tests, benchmarks). */
-  COLLECTOR_PORT: z.coerce.number().int().min(0).max(65_535).default(collectorDefaults.COLLECTOR_PORT),
+  COLLECTOR_PORT: env.port().default(collectorDefaults.COLLECTOR_PORT),
   /** JSON file with the API keys (hashed) and their scopes; see docs/collector.md. */
   COLLECTOR_KEYS_FILE: z.string().min(1, 'a path to the keys file'),
   /** A larger request body is refused with 413 before it is read in full. */
@@ -53,22 +53,8 @@ export const collectorConfigSchema = z.object({
 export type CollectorConfig = Readonly<z.infer<typeof collectorConfigSchema>>;
 
 /** Reads the collector's keys from `env`; a bad value fails naming the key, value and expectation. */
-export function loadCollectorConfig(env: Record<string, string | undefined> = process.env): CollectorConfig {
-  const known = Object.fromEntries(
-    Object.keys(collectorConfigSchema.shape)
-      .filter((key) => env[key] !== undefined && env[key] !== '')
-      .map((key) => [key, env[key]]),
-  );
-  const parsed = collectorConfigSchema.safeParse(known);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '?');
-      return `${key}=${JSON.stringify(known[key] ?? '')}: ${issue.message}`;
-    });
-    throw new TradewatchError(
-      ErrorCode.CONFIG_INVALID,
-      `invalid collector configuration: ${problems.join('; ')}`,
-    );
-  }
-  return Object.freeze(parsed.data);
+export function loadCollectorConfig(
+  given: Record<string, string | undefined> = process.env,
+): CollectorConfig {
+  return loadEnv(collectorConfigSchema, 'collector configuration', given);
 }

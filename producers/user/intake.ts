@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DAY_MS, type TopicSpec } from '../../lib/contracts/topic-spec.js';
+import type { TopicSpec } from '../../lib/contracts/topic-spec.js';
+import { unroutedTopic } from '../../lib/contracts/topics.js';
 import { malformedStringPath, NOT_WELL_FORMED } from '../../lib/contracts/validate.js';
 import type { EventProducer } from '../../lib/kafka/producer.js';
 import type { KeyEntry } from './keys.js';
@@ -19,18 +20,7 @@ export interface IntakeResult {
   errors: ItemError[];
 }
 
-/**
- * Items whose `type` no topic of the endpoint takes still go somewhere: the dead-letter twin
- * of this topic (`collector.unrouted.dlq`), which the collector creates at start-up. Nothing
- * is ever written to `collector.unrouted` itself.
- */
-export const unroutedTopic: TopicSpec<unknown> = {
-  name: 'collector.unrouted',
-  schema: z.never(),
-  key: () => '',
-  partitions: 1,
-  retentionMs: 7 * DAY_MS,
-};
+export { unroutedTopic };
 
 /** A spec that refuses everything with one reason, so scope refusals reach `<topic>.dlq` too. */
 function refusing(spec: TopicSpec<unknown>, field: string, reason: string): TopicSpec<unknown> {

@@ -2,7 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGunzip, createInflate, gzipSync } from 'node:zlib';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '../../lib/clickhouse/client.js';
 import type { Logger } from '../../lib/log.js';
 import {
   type Caller,

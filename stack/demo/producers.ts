@@ -1,8 +1,8 @@
-import { settleWithin } from '../../alerting/detection-stack.js';
 import type { EventProducer } from '../../lib/kafka/producer.js';
 import type { Logger } from '../../lib/log.js';
 import { SimulationRunner } from '../../producers/simulator/runner.js';
 import { Simulation } from '../../producers/simulator/simulation.js';
+import { settleWithin } from '../detection-stack.js';
 import { startMarketReplay } from './market-replay.js';
 import { DEMO_SCHEDULE, plantSchedule } from './schedule.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { machineLine } from '../../bench/machine.js';
 import { createLogger } from '../../lib/log.js';
+import { machineLine } from '../../lib/machine.js';
 import { ensureKafkaJars } from '../../stack/kafka/broker.js';
 import { readResults, resultsTable } from './results.js';
 

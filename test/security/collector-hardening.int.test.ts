@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningCollector, startCollector } from '../../producers/user/collector.js';
-import { loadCollectorConfig } from '../../producers/user/config.js';
-import { hashKey, parseKeys } from '../../producers/user/keys.js';
+import type { RunningCollector } from '../../producers/user/collector.js';
+import { hashKey } from '../../producers/user/keys.js';
 import { signRequest } from '../../producers/user/signature.js';
+import { postTo, startTestCollector } from '../collector-fixture.js';
 import { aBrowserAction, aLogin, anOrder } from '../engine-user-builders.js';
-import { type Pipeline, startPipeline, testLog } from '../pipeline-fixture.js';
+import { type Pipeline, startPipeline } from '../pipeline-fixture.js';
 
 const ENGINE_KEY = 'tw_sk_signed-engine-key';
 const USER_KEY = 'tw_sk_unsigned-user-key';
@@ -22,12 +22,7 @@ describe('collector hardening', () => {
   let collector: RunningCollector;
   const now = () => String(Math.floor(Date.now() / 1000));
 
-  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${collector.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-    });
+  const post = postTo(() => collector);
   const signed = (body: string, secret = SECRET, timestamp = now()) => ({
     authorization: `Bearer ${ENGINE_KEY}`,
     'x-tradewatch-timestamp': timestamp,
@@ -37,53 +32,33 @@ describe('collector hardening', () => {
 
   beforeAll(async () => {
     pipeline = await startPipeline();
-    const keys = parseKeys(
+    collector = await startTestCollector(
+      pipeline.config,
       {
-        keys: [
-          {
-            id: 'engine',
-            kind: 'server',
-            sha256: hashKey(ENGINE_KEY),
-            endpoint: 'engine',
-            types: ['engine.order', 'engine.execution'],
-            signing_secret_envs: ['ENGINE_SECRET', 'ENGINE_SECRET_NEXT'],
-          },
-          {
-            id: 'user-svc',
-            kind: 'server',
-            sha256: hashKey(USER_KEY),
-            endpoint: 'user',
-            types: ['user.login'],
-            sources: ['test'],
-            rate_limit_max_requests: 3,
-          },
-          {
-            id: 'web',
-            kind: 'browser',
-            sha256: hashKey(BROWSER_KEY),
-            endpoint: 'user',
-            types: ['user.browser_action'],
-            origins: [APP_ORIGIN],
-          },
-        ],
+        [ENGINE_KEY]: {
+          id: 'engine',
+          endpoint: 'engine',
+          types: ['engine.order', 'engine.execution'],
+          signing_secret_envs: ['ENGINE_SECRET', 'ENGINE_SECRET_NEXT'],
+        },
+        [USER_KEY]: {
+          id: 'user-svc',
+          endpoint: 'user',
+          types: ['user.login'],
+          sources: ['test'],
+          rate_limit_max_requests: 3,
+        },
+        [BROWSER_KEY]: { id: 'web', endpoint: 'user', types: ['user.browser_action'], origins: [APP_ORIGIN] },
       },
-      'test keys',
-      { ENGINE_SECRET: SECRET, ENGINE_SECRET_NEXT: NEXT_SECRET },
-    );
-    collector = await startCollector({
-      config: pipeline.config,
-      collector: loadCollectorConfig({
-        COLLECTOR_KEYS_FILE: '(inline)',
-        COLLECTOR_PORT: '0',
+      {
         COLLECTOR_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
         COLLECTOR_BATCH_MAX_EVENTS: String(BATCH_MAX_EVENTS),
         COLLECTOR_SIGNATURE_WINDOW_S: String(WINDOW_S),
         // A long window: the rate-limit test must see exactly 3 pass, however slow the machine.
         COLLECTOR_RATE_LIMIT_WINDOW_MS: '600000',
-      }),
-      keys,
-      log: testLog,
-    });
+      },
+      { ENGINE_SECRET: SECRET, ENGINE_SECRET_NEXT: NEXT_SECRET },
+    );
   });
 
   afterAll(async () => {

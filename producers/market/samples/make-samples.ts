@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Recorder } from '../recording.js';
-import { BinanceScript, BybitScript, bybitReply, prng } from '../testing/wire.js';
+import { BinanceScript, BybitScript, bybitReply, prng } from '../wire-script.js';
 
 /**
  * Writes the shipped samples: 30 seconds of Binance USDⓈ-M and Bybit linear traffic for

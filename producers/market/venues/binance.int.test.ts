@@ -6,7 +6,7 @@ import { readTopic } from '../../../test/read-topic.js';
 import { metricValue } from '../metrics.js';
 import { type FakeVenue, startFakeVenue } from '../testing/fake-venue.js';
 import { type FeedUnderTest, startFeedUnderTest } from '../testing/harness.js';
-import { BinanceScript } from '../testing/wire.js';
+import { BinanceScript } from '../wire-script.js';
 import { binance } from './binance.js';
 
 /**

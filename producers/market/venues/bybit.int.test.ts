@@ -6,7 +6,7 @@ import { readTopic } from '../../../test/read-topic.js';
 import { metricValue } from '../metrics.js';
 import { type FakeVenue, startFakeVenue } from '../testing/fake-venue.js';
 import { type FeedUnderTest, startFeedUnderTest } from '../testing/harness.js';
-import { BybitScript, bybitReply } from '../testing/wire.js';
+import { BybitScript, bybitReply } from '../wire-script.js';
 import { bybit } from './bybit.js';
 
 /**

@@ -1,17 +1,17 @@
+import type { Routing } from '../alerting/config.js';
+import { Notifier } from '../alerting/notifier.js';
+import { installRules } from '../alerting/rules/loader.js';
+import { AlertStore } from '../alerting/store.js';
 import { type ClickHouseClient, createClickHouse } from '../lib/clickhouse/client.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
-import { topics } from '../lib/contracts/topics.js';
+import { brokerTopics } from '../lib/contracts/topics.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import type { Logger } from '../lib/log.js';
 import { createMetricsRegistry } from '../lib/service/metrics.js';
-import { type LocalStack, startLocalStack } from '../stack/local-stack.js';
-import { preparePipeline } from '../stack/pipeline.js';
-import type { Routing } from './config.js';
-import { Notifier } from './notifier.js';
-import { installRules } from './rules/loader.js';
-import { AlertStore } from './store.js';
+import { type LocalStack, startLocalStack } from './local-stack.js';
+import { preparePipeline } from './pipeline.js';
 
 /** How long one step of `stop()` may take before the next goes ahead (a broker already gone makes clients retry). */
 export const STOP_STEP_TIMEOUT_MS = 20_000;
@@ -113,10 +113,7 @@ export async function startDetectionStack(options: {
     const { onTopicsReady } = options;
     if (onTopicsReady) {
       // preparePipeline creates them too (again a no-op): the topics, then the migrations.
-      await ensureTopics(
-        createKafka(config, log),
-        topicsFor(config.KAFKA_TOPIC_PREFIX, Object.values(topics)),
-      );
+      await ensureTopics(createKafka(config, log), topicsFor(config.KAFKA_TOPIC_PREFIX, brokerTopics));
       stops.push(onTopicsReady(await connected, config));
     }
     await preparePipeline(config, log);

@@ -11,19 +11,25 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { machineInfo, machineLine } from '../bench/machine.js';
+import { parseRouting } from '../alerting/config.js';
+import { renderRules } from '../alerting/rules/loader.js';
+import {
+  type AlertRow,
+  catches,
+  RULE_OF,
+  readAlerts,
+  recordFiringDeliveries,
+} from '../alerting/scenario-match.js';
+import { chTimeMs } from '../alerting/store.js';
+import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { queryRows } from '../lib/clickhouse/client.js';
 import { type SimLabel, scenarioNames } from '../lib/contracts/simulation.js';
 import { createLogger } from '../lib/log.js';
+import { machineInfo, machineLine } from '../lib/machine.js';
 import { waitFor } from '../lib/time.js';
 import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
-import { parseRouting } from './config.js';
-import { startDetectionStack } from './detection-stack.js';
-import { renderRules } from './rules/loader.js';
-import { type AlertRow, catches, RULE_OF, readAlerts, recordFiringDeliveries } from './scenario-match.js';
-import { chTimeMs } from './store.js';
-import { startWebhookPeer } from './testing/chat-peers.js';
+import { startDetectionStack } from '../stack/detection-stack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECRET = 'detection-report-webhook-secret';
@@ -173,7 +179,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       ...falseDetails.map((f) => `  ${f.rule_id} ${f.entity}: ${f.summary}`),
     ];
     process.stdout.write(`${out.join('\n')}\n`);
-    const resultsDir = join(here, '../bench/results');
+    const resultsDir = join(here, 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `detection-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(summary, null, 2));
