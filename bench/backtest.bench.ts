@@ -36,6 +36,8 @@ const stack = dir ? await startLocalStack({ dir, log }) : undefined;
 const config = loadConfig({
   ...process.env,
   ...stack?.env,
+  // Generating ten million rows takes minutes on a busy machine: past the client's default.
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: process.env.CLICKHOUSE_REQUEST_TIMEOUT_MS ?? '1800000',
   CLICKHOUSE_DATABASE: `bench_backtest_${Date.now().toString(36)}`,
   KAFKA_TOPIC_PREFIX: `bench-backtest-${Date.now().toString(36)}.`,
 });

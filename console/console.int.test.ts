@@ -1,7 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anAlertRow, insertAlerts, insertRuleMeta } from '../alerting/testing/alert-rows.js';
+import { runCli } from '../cli/run-cli.js';
 import { queryRows } from '../lib/clickhouse/client.js';
+import { waitFor } from '../lib/time.js';
 import { type ConsoleFixture, startConsoleFixture, WebClient } from './testing/console-fixture.js';
 
 /** fetch will not send a Host header of its own choosing; node:http will. */
@@ -30,6 +32,7 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
       { name: 'vera', role: 'viewer' },
       { name: 'ana', role: 'analyst' },
       { name: 'bob', role: 'analyst' },
+      { name: 'dan', role: 'analyst' },
     ]);
     await insertAlerts(f.pipeline.clickhouse, alerts);
     await insertRuleMeta(f.pipeline.clickhouse, 'account-takeover', 0);
@@ -48,7 +51,7 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
       f.pipeline.clickhouse,
       'SELECT user_name, password_hash FROM console_users FINAL ORDER BY user_name',
     );
-    expect(rows.map((r) => r.user_name)).toEqual(['ana', 'bob', 'vera']);
+    expect(rows.map((r) => r.user_name)).toEqual(['ana', 'bob', 'dan', 'vera']);
     for (const r of rows) {
       expect(r.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
       expect(r.password_hash).not.toContain(f.passwords[r.user_name]);
@@ -226,6 +229,39 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
       `console live update: change event ${latencyMs} ms after the insert (poll 200 ms)\n`,
     );
     expect(await (await ana.request('/queue/live?status=all')).text()).toContain(fresh.alert_id as string);
+  });
+
+  it('ends a disabled account’s open sessions and live stream, while others keep working', async () => {
+    const dan = new WebClient(f.url);
+    const danCsrf = await dan.signIn('dan', f.passwords.dan as string);
+    const ana = new WebClient(f.url);
+    await ana.signIn('ana', f.passwords.ana as string);
+    const stream = await dan.request('/events');
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: hello')) text += decoder.decode((await reader.read()).value);
+    // Another process (the operator's CLI) disables the account; the console learns it from ClickHouse.
+    const run = await runCli(['console', 'user', 'disable', 'dan'], f.env);
+    expect(run.code, run.stderr).toBe(0);
+    // The stream ends (the server closes it) and the session no longer opens anything.
+    for (;;) if ((await reader.read()).done) break;
+    await waitFor(
+      'dan signed out',
+      async () => ((await dan.request('/queue/live')).status === 401 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
+    const refused = await dan.post(`/alerts/${id(2)}/actions`, {
+      _csrf: danCsrf,
+      action: 'acknowledge',
+      version: '0',
+    });
+    expect([401, 403]).toContain(refused.status);
+    expect((await trail(id(2))).filter((a) => a.actor === 'dan')).toEqual([]);
+    expect((await ana.request('/queue/live?status=all')).status).toBe(200);
   });
 
   it('shows rule KPIs: alerts, responses and the outcome mix per rule per day', async () => {
