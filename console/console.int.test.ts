@@ -194,6 +194,30 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
     expect(await trail(id(2))).toHaveLength(2);
   });
 
+  it('holds the CLI to the same version check: a stale --if-version writes nothing', async () => {
+    const show = await runCli(['alerts', 'show', id(1)], f.env);
+    const seen = Number(/^version: (\d+)/m.exec(show.stdout)?.[1]);
+    expect(Number.isInteger(seen), show.stdout + show.stderr).toBe(true);
+    const ack = await runCli(['alerts', '--as', 'carol', 'ack', id(1), '--if-version', String(seen)], f.env);
+    expect(ack.code, ack.stderr).toBe(0);
+    // A second operator still holding the old version is refused, and so is the console.
+    const stale = await runCli(
+      ['alerts', '--as', 'dave', 'assign', id(1), 'dave', '--if-version', String(seen)],
+      f.env,
+    );
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(`changed since you looked (version ${seen}, now ${seen + 1})`);
+    expect((await trail(id(1))).filter((a) => a.actor === 'dave')).toEqual([]);
+    const ana = new WebClient(f.url);
+    const csrf = await ana.signIn('ana', f.passwords.ana as string);
+    const res = await ana.post(
+      `/alerts/${id(1)}/actions`,
+      { _csrf: csrf, action: 'assign', assignee: 'ana', version: String(seen) },
+      { accept: 'application/json' },
+    );
+    expect(res.status).toBe(409);
+  });
+
   it('refuses a resolve without an outcome, naming the field', async () => {
     const ana = new WebClient(f.url);
     const csrf = await ana.signIn('ana', f.passwords.ana as string);
