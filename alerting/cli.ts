@@ -50,6 +50,13 @@ const outcome = (value: string): Outcome => {
   return value as Outcome;
 };
 
+const version = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('a whole number ≥ 0 (the version "show" prints)');
+  return n;
+};
+
 const whole = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
@@ -129,6 +136,19 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
       process.exitCode = 2;
       return;
     }
+    // The console's optimistic check (alerting/actions.ts), from a terminal: act only if
+    // nobody has acted since the version you saw (`show` prints it).
+    const expected = cmd.opts().ifVersion as number | undefined;
+    if (expected !== undefined) {
+      const version = await alerts.actionVersion(alert.fingerprint);
+      if (version !== expected) {
+        process.stderr.write(
+          `${alert.alert_id} changed since you looked (version ${expected}, now ${version}): nothing written; run "alerts show ${alert.alert_id}" and try again\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+    }
     await alerts.recordAction({
       fingerprint: alert.fingerprint,
       alert_id: alert.alert_id,
@@ -185,6 +205,9 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
         return;
       }
       print(JSON.stringify({ ...a, evidence: JSON.parse(a.evidence || 'null') }, null, 2));
+      print(
+        `version: ${await (await store()).actionVersion(a.fingerprint)}  (act with --if-version to refuse if it changed)`,
+      );
       const trail = await queryRows<Record<string, string>>(
         await ctx.clickhouse(),
         'SELECT at, action, actor, assignee, note FROM alert_actions WHERE fingerprint = {fp:String} ORDER BY at',
@@ -196,6 +219,7 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
 
   program
     .command('ack <alert>')
+    .option('--if-version <n>', 'act only if the alert is still at this version (see show)', version)
     .description('acknowledge: stops reminders')
     .option('--note <text>')
     .action((id: string, o: { note?: string }, cmd: Command) =>
@@ -203,12 +227,14 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
     );
   program
     .command('assign <alert> <person>')
+    .option('--if-version <n>', 'act only if the alert is still at this version (see show)', version)
     .description('give an alert to someone')
     .action((id: string, person: string, _o: unknown, cmd: Command) =>
       act(id, 'assign', cmd, { assignee: person }),
     );
   program
     .command('resolve <alert>')
+    .option('--if-version <n>', 'act only if the alert is still at this version (see show)', version)
     .description('close an alert (a resolved notice goes out)')
     .option('--note <text>')
     .option('--outcome <outcome>', `how it turned out: ${OUTCOMES.join(', ')}`, outcome)
@@ -220,6 +246,7 @@ export function alertsCommand(ctx: AlertsContext, name = 'alerts'): Command {
     );
   program
     .command('reopen <alert>')
+    .option('--if-version <n>', 'act only if the alert is still at this version (see show)', version)
     .description('open a resolved alert again')
     .action((id: string, _o: unknown, cmd: Command) => act(id, 'reopen', cmd));
 

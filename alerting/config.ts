@@ -58,6 +58,34 @@ const channel = z
       for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom', path: issue.path });
   });
 
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (00:00-23:59)');
+
+/**
+ * A maintenance window: on these days (all when empty), from start to end (HH:MM in `tz`;
+ * an end at or before the start runs past midnight). Deliveries due on the route are held,
+ * not dropped, and go out when the window closes.
+ */
+const muteWindow = z
+  .object({
+    days: z.array(z.enum(DAYS)).default([]),
+    start: clock,
+    end: clock,
+    tz: z
+      .string()
+      .default('UTC')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an IANA time zone such as UTC or Europe/Berlin'),
+  })
+  .refine((w) => w.start !== w.end, { message: 'start and end are equal: an empty window', path: ['end'] });
+export type MuteWindow = z.infer<typeof muteWindow>;
+
 const route = z.object({
   /** Empty or absent: every rule. */
   rules: z.array(z.string()).default([]),
@@ -74,6 +102,8 @@ const route = z.object({
     .min(0)
     .default(4 * 3600),
   send_resolved: z.boolean().default(true),
+  /** Maintenance windows: nothing is sent on this route's channels while one is open. */
+  mute_windows: z.array(muteWindow).default([]),
 });
 
 export const routingSchema = z.object({

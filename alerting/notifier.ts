@@ -127,6 +127,7 @@ export class Notifier {
     this.#held.set({ reason: 'silenced' }, p.silenced);
     this.#held.set({ reason: 'inhibited' }, p.inhibited);
     this.#held.set({ reason: 'group_wait' }, p.waiting);
+    this.#held.set({ reason: 'mute_window' }, p.muted);
     for (const m of p.messages) dispatcher.enqueue(m);
   }
 

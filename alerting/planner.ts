@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlertView, NotificationKind } from './channels/types.js';
-import type { Route, Routing } from './config.js';
+import type { MuteWindow, Route, Routing } from './config.js';
 import { severities } from './rules/rule-file.js';
 import { chTimeMs, type RuleMeta, type Silence } from './store.js';
 
@@ -31,6 +31,8 @@ export interface Plan {
   silenced: number;
   inhibited: number;
   waiting: number;
+  /** Held because the route's mute window is open. */
+  muted: number;
   /** Open alerts of self-resolving rules unseen for their resolve_after_s. */
   autoResolve: AlertView[];
 }
@@ -93,7 +95,7 @@ export function plan(input: {
   now: number;
 }): Plan {
   const { alerts, routing, now } = input;
-  const result: Plan = { messages: [], silenced: 0, inhibited: 0, waiting: 0, autoResolve: [] };
+  const result: Plan = { messages: [], silenced: 0, inhibited: 0, waiting: 0, muted: 0, autoResolve: [] };
   const resolveAfter = new Map(input.rules.map((r) => [r.rule_id, Number(r.resolve_after_s)]));
   for (const a of alerts) {
     const after = resolveAfter.get(a.rule_id) ?? 0;
@@ -103,15 +105,23 @@ export function plan(input: {
   const groups = new Map<string, PlannedDelivery[]>();
   for (const alert of alerts) {
     for (const [channel, route] of routeChannels(routing, alert)) {
-      const due = dueKinds(alert, channel, route, input.done, now);
+      const silenced = isSilenced(alert, input.silences);
+      const inhibited = isInhibited(alert, routing, alerts);
+      const due = dueKinds(alert, channel, route, input.done, now, silenced || inhibited);
       for (const { kind, kindKey } of due) {
         const deliveryId = deliveryIdOf(alert.fingerprint, channel, kindKey);
         if (input.busy.has(deliveryId)) continue;
-        if (isSilenced(alert, input.silences)) {
+        if (inMuteWindow(route, now)) {
+          result.muted += 1;
+          continue;
+        }
+        // A resolved notice goes out even while silenced or inhibited (see dueKinds): the
+        // channel was told it fired, or is told once that it came and went unannounced.
+        if (kind !== 'resolved' && silenced) {
           result.silenced += 1;
           continue;
         }
-        if (kind !== 'resolved' && isInhibited(alert, routing, alerts)) {
+        if (kind !== 'resolved' && inhibited) {
           result.inhibited += 1;
           continue;
         }
@@ -142,21 +152,35 @@ export function plan(input: {
   return result;
 }
 
-/** The notifications an alert still owes a channel. */
+/**
+ * The notifications an alert still owes a channel. `quiet`: it is silenced or inhibited now.
+ * Resolving while quiet: an alert the channel was told about gets its resolved notice
+ * (silences mute news of trouble, not the all-clear for trouble already announced); one
+ * that fired and resolved entirely while quiet gets a single resolved notice and never a
+ * firing one (with send_resolved: false, nothing).
+ */
 function dueKinds(
   alert: AlertView,
   channel: string,
   route: Route,
   done: ReadonlySet<string>,
   now: number,
+  quiet = false,
 ): { kind: NotificationKind; kindKey: string }[] {
   const firingDone = done.has(deliveryIdOf(alert.fingerprint, channel, 'firing'));
+  const resolvedDone = done.has(deliveryIdOf(alert.fingerprint, channel, 'resolved'));
+  if (
+    alert.effective_status === 'resolved' &&
+    (resolvedDone || (quiet && !firingDone && !route.send_resolved))
+  )
+    return [];
+  if (alert.effective_status === 'resolved' && quiet && !firingDone)
+    return [{ kind: 'resolved', kindKey: 'resolved' }];
   // Even an alert resolved before it could be announced is announced: a chat outage delays
   // alerts, it does not lose them. Its resolved notice follows.
   if (!firingDone) return [{ kind: 'firing', kindKey: 'firing' }];
   if (alert.effective_status === 'resolved') {
-    if (route.send_resolved && !done.has(deliveryIdOf(alert.fingerprint, channel, 'resolved')))
-      return [{ kind: 'resolved', kindKey: 'resolved' }];
+    if (route.send_resolved) return [{ kind: 'resolved', kindKey: 'resolved' }];
     return [];
   }
   if (alert.effective_status === 'firing' && route.repeat_interval_s > 0) {
@@ -165,4 +189,48 @@ function dueKinds(
       return [{ kind: 'repeat', kindKey: `repeat-${n}` }];
   }
   return [];
+}
+
+const DAY_INDEX: Record<string, MuteWindow['days'][number]> = {
+  Mon: 'mon',
+  Tue: 'tue',
+  Wed: 'wed',
+  Thu: 'thu',
+  Fri: 'fri',
+  Sat: 'sat',
+  Sun: 'sun',
+};
+const PREVIOUS_DAY: Record<string, MuteWindow['days'][number]> = {
+  mon: 'sun',
+  tue: 'mon',
+  wed: 'tue',
+  thu: 'wed',
+  fri: 'thu',
+  sat: 'fri',
+  sun: 'sat',
+};
+
+/** Whether one of the route's mute windows is open at `now` (each in its own time zone). */
+export function inMuteWindow(route: Pick<Route, 'mute_windows'>, now: number): boolean {
+  return route.mute_windows.some((w) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: w.tz,
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      })
+        .formatToParts(new Date(now))
+        .map((p) => [p.type, p.value]),
+    );
+    const day = DAY_INDEX[parts.weekday as string] as MuteWindow['days'][number];
+    const at = `${parts.hour}:${parts.minute}`;
+    const onDay = (d: MuteWindow['days'][number]) => w.days.length === 0 || w.days.includes(d);
+    if (w.start < w.end) return onDay(day) && at >= w.start && at < w.end;
+    // Past midnight: the evening part belongs to today, the morning part to the day before.
+    return (
+      (onDay(day) && at >= w.start) || (onDay(PREVIOUS_DAY[day] as MuteWindow['days'][number]) && at < w.end)
+    );
+  });
 }

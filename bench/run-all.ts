@@ -26,6 +26,11 @@ const BENCHES: Record<string, { file: string; quick: string[]; big: string[] }> 
     quick: ['--ingest-copies', '120', '--trades', '10000000'],
     big: ['--ingest-copies', '600', '--trades', '10000000', '--query-runs', '11'],
   },
+  backtest: {
+    file: 'bench/backtest.bench.ts',
+    quick: ['--trades', '10000000', '--step-s', '300'],
+    big: ['--trades', '10000000', '--step-s', '60'],
+  },
   'alert-latency': {
     file: 'bench/alert-latency.bench.ts',
     quick: ['--plants', '6', '--seconds', '120'],

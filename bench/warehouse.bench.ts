@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { CompressionTypes } from 'kafkajs';
 import { cookbookQueries } from '../clickhouse/cookbook.js';
 import { type ClickHouseClient, createClickHouse, queryNumber, queryRows } from '../lib/clickhouse/client.js';
-import { splitStatements } from '../lib/clickhouse/sql-statements.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
@@ -17,6 +15,7 @@ import { preparePipeline } from '../stack/pipeline.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { eventMix, type MixTopic } from './event-mix.js';
 import { type SummaryRow, summaryTable, writeResult } from './report.js';
+import { warehouseDataSql } from './warehouse-data-sql.js';
 
 /**
  * The warehouse, each figure beside its baseline from the same run:
@@ -60,7 +59,6 @@ const QUERY_RUNS = Number(options.queryRuns);
 const INGEST_TARGET = 100_000;
 const QUERY_P95_TARGET_MS = 1_000;
 const REFRESH_VIEWS = ['market_1m_refresh', 'user_risk_daily_refresh', 'token_risk_5m_refresh'];
-const here = dirname(fileURLToPath(import.meta.url));
 const log = createLogger('bench', { destination: 2, level: 'warn' });
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 const perSecond = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
@@ -189,21 +187,7 @@ async function benchIngest() {
 // ---------------------------------------------------------------------------------------
 // b. Storage per million trades, codecs vs none; c. cookbook latency over TRADES trades
 // ---------------------------------------------------------------------------------------
-function dataSql(trades: number): string[] {
-  const end = Date.now() - 60_000;
-  // Half a day back, so today's and the last hour's questions both see data.
-  const span = Math.min(12 * 3_600_000, end - Math.floor(end / 86_400_000) * 86_400_000 - 60_000);
-  const values: Record<string, string> = {
-    TRADES: String(trades),
-    SPAN_MS: String(Math.max(span, 3_600_000)),
-    END_MS: String(end),
-  };
-  const sql = readFileSync(join(here, 'warehouse-data.sql'), 'utf8').replace(
-    /\$\{([A-Z_]+)\}/g,
-    (_, name: string) => values[name] as string,
-  );
-  return splitStatements(sql);
-}
+const dataSql = (trades: number): string[] => warehouseDataSql(trades).statements;
 
 async function partBytes(clickhouse: ClickHouseClient, table: string) {
   const [row] = await queryRows<{ rows: string; compressed: string; uncompressed: string }>(

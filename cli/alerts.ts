@@ -2,19 +2,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { alertsCommand } from '../alerting/cli.js';
 import { KPI_COLUMNS, ruleKpis } from '../alerting/rule-kpis.js';
 import type { ClickHouseClient } from '../lib/clickhouse/client.js';
-import { openClickHouse } from './services.js';
+import { lazyClickHouse } from './services.js';
 import { renderTable } from './table.js';
 
 /** `tradewatch alerts …`: the same commands as `npm run alerts`, with the CLI's reachability check. */
 export function tradewatchAlerts(onClose: (close: () => Promise<void>) => void): Command {
-  let client: Promise<ClickHouseClient> | undefined;
-  const clickhouse = () => {
-    if (!client) {
-      client = openClickHouse();
-      onClose(async () => (await client)?.close());
-    }
-    return client;
-  };
+  const clickhouse = lazyClickHouse(onClose);
   return alertsCommand({ clickhouse }).addCommand(kpisCommand(clickhouse));
 }
 

@@ -3,10 +3,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConsoleConfig } from '../console/config.js';
 import { randomPassword } from '../console/passwords.js';
 import { ROLES, type Role, UserError, UserStore } from '../console/users.js';
-import type { ClickHouseClient } from '../lib/clickhouse/client.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { runScript } from './run-script.js';
-import { cliConfig, openClickHouse, requireClickHouse } from './services.js';
+import { cliConfig, lazyClickHouse, requireClickHouse } from './services.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -30,14 +29,8 @@ async function readStdinLine(): Promise<string> {
  * `tradewatch console user add|list|disable` for its accounts (console_users in ClickHouse).
  */
 export function consoleCommand(onClose: (close: () => Promise<void>) => void): Command {
-  let client: Promise<ClickHouseClient> | undefined;
-  const users = async () => {
-    if (!client) {
-      client = openClickHouse();
-      onClose(async () => (await client)?.close());
-    }
-    return new UserStore(await client);
-  };
+  const clickhouse = lazyClickHouse(onClose);
+  const users = async () => new UserStore(await clickhouse());
   const cmd = new Command('console')
     .description('the web console: alert queue, detail, actions, entity pages (127.0.0.1:8790) until Ctrl-C')
     .option('--host <host>', 'listen address (CONSOLE_HOST; loopback unless you mean otherwise)')

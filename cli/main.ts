@@ -12,6 +12,7 @@ import { describeFailure, ExitCode, exitCodesHelp } from './exit-codes.js';
 import { migrateCommand } from './migrate.js';
 import { notifyCommand } from './notify.js';
 import { produceCommand, recordCommand } from './produce.js';
+import { rulesCommand } from './rules.js';
 import { sqlCommand } from './sql.js';
 import { stackCommand } from './stack.js';
 
@@ -43,6 +44,7 @@ More: docs/cli.md`,
   program.addCommand(sqlCommand());
   program.addCommand(tradewatchAlerts((close) => closers.push(close)));
   program.addCommand(consoleCommand((close) => closers.push(close)));
+  program.addCommand(rulesCommand((close) => closers.push(close)));
   program.addCommand(doctorCommand());
   program.addCommand(demoCommand());
   program.addCommand(benchCommand());

@@ -120,3 +120,20 @@ export async function openClickHouse(config: Config = cliConfig()): Promise<Clic
   await requireClickHouse(config);
   return createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
 }
+
+/**
+ * A command group's client, opened on first use (so `--help` needs no ClickHouse) and closed
+ * through `onClose` when the command is done.
+ */
+export function lazyClickHouse(
+  onClose: (close: () => Promise<void>) => void,
+): () => Promise<ClickHouseClient> {
+  let client: Promise<ClickHouseClient> | undefined;
+  return () => {
+    if (!client) {
+      client = openClickHouse();
+      onClose(async () => (await client)?.close());
+    }
+    return client;
+  };
+}

@@ -1,7 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anAlertRow, insertAlerts, insertRuleMeta } from '../alerting/testing/alert-rows.js';
+import { runCli } from '../cli/run-cli.js';
 import { queryRows } from '../lib/clickhouse/client.js';
+import { waitFor } from '../lib/time.js';
 import { type ConsoleFixture, startConsoleFixture, WebClient } from './testing/console-fixture.js';
 
 /** fetch will not send a Host header of its own choosing; node:http will. */
@@ -30,6 +32,7 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
       { name: 'vera', role: 'viewer' },
       { name: 'ana', role: 'analyst' },
       { name: 'bob', role: 'analyst' },
+      { name: 'dan', role: 'analyst' },
     ]);
     await insertAlerts(f.pipeline.clickhouse, alerts);
     await insertRuleMeta(f.pipeline.clickhouse, 'account-takeover', 0);
@@ -48,7 +51,7 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
       f.pipeline.clickhouse,
       'SELECT user_name, password_hash FROM console_users FINAL ORDER BY user_name',
     );
-    expect(rows.map((r) => r.user_name)).toEqual(['ana', 'bob', 'vera']);
+    expect(rows.map((r) => r.user_name)).toEqual(['ana', 'bob', 'dan', 'vera']);
     for (const r of rows) {
       expect(r.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
       expect(r.password_hash).not.toContain(f.passwords[r.user_name]);
@@ -191,6 +194,30 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
     expect(await trail(id(2))).toHaveLength(2);
   });
 
+  it('holds the CLI to the same version check: a stale --if-version writes nothing', async () => {
+    const show = await runCli(['alerts', 'show', id(1)], f.env);
+    const seen = Number(/^version: (\d+)/m.exec(show.stdout)?.[1]);
+    expect(Number.isInteger(seen), show.stdout + show.stderr).toBe(true);
+    const ack = await runCli(['alerts', '--as', 'carol', 'ack', id(1), '--if-version', String(seen)], f.env);
+    expect(ack.code, ack.stderr).toBe(0);
+    // A second operator still holding the old version is refused, and so is the console.
+    const stale = await runCli(
+      ['alerts', '--as', 'dave', 'assign', id(1), 'dave', '--if-version', String(seen)],
+      f.env,
+    );
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(`changed since you looked (version ${seen}, now ${seen + 1})`);
+    expect((await trail(id(1))).filter((a) => a.actor === 'dave')).toEqual([]);
+    const ana = new WebClient(f.url);
+    const csrf = await ana.signIn('ana', f.passwords.ana as string);
+    const res = await ana.post(
+      `/alerts/${id(1)}/actions`,
+      { _csrf: csrf, action: 'assign', assignee: 'ana', version: String(seen) },
+      { accept: 'application/json' },
+    );
+    expect(res.status).toBe(409);
+  });
+
   it('refuses a resolve without an outcome, naming the field', async () => {
     const ana = new WebClient(f.url);
     const csrf = await ana.signIn('ana', f.passwords.ana as string);
@@ -226,6 +253,39 @@ describe('console: sign-in, roles, CSRF, headers, concurrency', () => {
       `console live update: change event ${latencyMs} ms after the insert (poll 200 ms)\n`,
     );
     expect(await (await ana.request('/queue/live?status=all')).text()).toContain(fresh.alert_id as string);
+  });
+
+  it('ends a disabled account’s open sessions and live stream, while others keep working', async () => {
+    const dan = new WebClient(f.url);
+    const danCsrf = await dan.signIn('dan', f.passwords.dan as string);
+    const ana = new WebClient(f.url);
+    await ana.signIn('ana', f.passwords.ana as string);
+    const stream = await dan.request('/events');
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: hello')) text += decoder.decode((await reader.read()).value);
+    // Another process (the operator's CLI) disables the account; the console learns it from ClickHouse.
+    const run = await runCli(['console', 'user', 'disable', 'dan'], f.env);
+    expect(run.code, run.stderr).toBe(0);
+    // The stream ends (the server closes it) and the session no longer opens anything.
+    for (;;) if ((await reader.read()).done) break;
+    await waitFor(
+      'dan signed out',
+      async () => ((await dan.request('/queue/live')).status === 401 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
+    const refused = await dan.post(`/alerts/${id(2)}/actions`, {
+      _csrf: danCsrf,
+      action: 'acknowledge',
+      version: '0',
+    });
+    expect([401, 403]).toContain(refused.status);
+    expect((await trail(id(2))).filter((a) => a.actor === 'dan')).toEqual([]);
+    expect((await ana.request('/queue/live?status=all')).status).toBe(200);
   });
 
   it('shows rule KPIs: alerts, responses and the outcome mix per rule per day', async () => {

@@ -9,6 +9,8 @@ import type { Logger } from '../lib/log.js';
  */
 export class LiveHub {
   readonly #clients = new Set<ServerResponse>();
+  /** Whose session opened each stream, so a signed-out user's streams can be ended. */
+  readonly #owner = new WeakMap<ServerResponse, string>();
   #timer: NodeJS.Timeout | undefined;
   #mark = '';
   #busy = false;
@@ -20,7 +22,8 @@ export class LiveHub {
     return this.#clients.size;
   }
 
-  add(res: ServerResponse, headers: Record<string, string>): void {
+  add(res: ServerResponse, headers: Record<string, string>, userName: string): void {
+    this.#owner.set(res, userName);
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -65,6 +68,15 @@ export class LiveHub {
 
   #send(text: string): void {
     for (const res of this.#clients) res.write(text);
+  }
+
+  /** Ends the streams a user opened (account disabled or role changed). */
+  endUser(userName: string): void {
+    for (const res of this.#clients)
+      if (this.#owner.get(res) === userName) {
+        this.#clients.delete(res);
+        res.end();
+      }
   }
 
   close(): void {

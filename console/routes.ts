@@ -116,11 +116,12 @@ export function registerPages(
   });
 
   app.get('/events', async (req, reply) => {
-    if (!requireRole(req, reply, ctx.sessions, 'viewer')) return reply;
+    const session = requireRole(req, reply, ctx.sessions, 'viewer');
+    if (!session) return reply;
     reply.hijack();
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') headers[k] = v;
-    ctx.live.add(reply.raw, headers);
+    ctx.live.add(reply.raw, headers, session.user.user_name);
   });
 
   app.get('/alerts/:id', async (req, reply) => {

@@ -10,6 +10,7 @@ import { AlertStore } from '../alerting/store.js';
 import type { ClickHouseClient } from '../lib/clickhouse/client.js';
 import type { Logger } from '../lib/log.js';
 import { Counter, createMetricsRegistry, type Registry } from '../lib/service/metrics.js';
+import { AccountWatch } from './account-watch.js';
 import { registerChatRoutes } from './chat-routes.js';
 import { type ConsoleConfig, isLoopback } from './config.js';
 import { LiveHub } from './live.js';
@@ -186,6 +187,15 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
       { host: deps.config.CONSOLE_HOST },
       'console listens beyond loopback: put it behind TLS (its cookies are Secure and browsers drop them on plain HTTP)',
     );
+  // A disabled account's sessions end within one poll interval (account-watch.ts).
+  const watch = new AccountWatch({
+    users: ctx.users,
+    sessions: ctx.sessions,
+    live: ctx.live,
+    intervalMs: deps.config.CONSOLE_POLL_INTERVAL_MS,
+    log: deps.log,
+  });
+  watch.start();
   await app.listen({ host: deps.config.CONSOLE_HOST, port: deps.config.CONSOLE_PORT });
   const { address, port } = app.server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
@@ -193,6 +203,7 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
     url: `http://${host}:${port}`,
     ctx,
     close: async () => {
+      watch.stop();
       ctx.live.close();
       await app.close();
     },

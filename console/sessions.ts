@@ -53,6 +53,12 @@ export class Sessions {
     for (const [k, s] of this.#byDigest) if (s.user.user_name === userName) this.#byDigest.delete(k);
   }
 
+  /** Each signed-in user once, with the role their sessions carry. */
+  signedIn(): Map<string, ConsoleUser['role']> {
+    this.#sweep();
+    return new Map([...this.#byDigest.values()].map((s) => [s.user.user_name, s.user.role]));
+  }
+
   get size(): number {
     return this.#byDigest.size;
   }

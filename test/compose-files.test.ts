@@ -76,6 +76,7 @@ describe('compose files', () => {
       [
         'clickhouse',
         'clickhouse-migrate',
+        'console',
         'grafana',
         'hyperdx',
         'kafka',
@@ -268,7 +269,7 @@ function listeningPorts(project: Project): Map<string, Set<number>> {
   for (const m of collector.matchAll(/endpoint: 0\.0\.0\.0:(\d+)/g)) add('otel-collector', m[1]);
   for (const [name, service] of Object.entries(project.services)) {
     for (const [key, value] of Object.entries(service.environment ?? {})) {
-      if (/(_OPS_PORT|^COLLECTOR_PORT)$/.test(key)) add(name, value);
+      if (/(_OPS_PORT|^COLLECTOR_PORT|^CONSOLE_PORT)$/.test(key)) add(name, value);
     }
   }
   return ports;

@@ -150,7 +150,11 @@ describe(`full stack invariants (${stackRoot})`, () => {
             ops.portVariableSuffix as string,
             ops.hostVariableSuffix as string,
           );
-          bind = portKey ? (env[hostKey as string] ?? ops.default) : undefined;
+          const own = manifest.listen[String(target)] as { default?: string; variable?: string } | undefined;
+          // A port of its own (the console's), not an ops port: its listen entry names it.
+          bind = portKey
+            ? (env[hostKey as string] ?? ops.default)
+            : own && ((own.variable && env[own.variable]) || own.default);
         } else {
           const listen = manifest.listen[String(target)] as { default?: string; variable?: string };
           bind = (listen?.variable && env[listen.variable]) || listen?.default;
@@ -230,7 +234,7 @@ describe(`full stack invariants (${stackRoot})`, () => {
     for (const name of Object.keys(secrets).map((k) => k.replace(/_FILE$/, '')))
       expect(environment, `${name} exported from ${name}_FILE`).toContain(`${name}=secret-of-${name}`);
     const users = usersFile('unused', readFileSync(rendered, 'utf8'));
-    for (const user of ['analyst', 'grafana', 'notifier']) {
+    for (const user of ['analyst', 'grafana', 'notifier', 'console']) {
       const grants = grantsOf(users, user);
       expect(
         grants.some((g) => / ON risk_ops\./.test(g)),

@@ -16,6 +16,53 @@ export const viewNameOf = (ruleId: string): string => `alert_rule_${ruleId.repla
 
 const literal = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
+/** The rule's thresholds with `overrides` applied: numbers only, and only names the rule declares. */
+export function thresholdValues(
+  rule: RuleFile,
+  overrides: Record<string, number> | undefined,
+): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const t of rule.thresholds) {
+    const v = overrides?.[t.name] ?? t.value;
+    if (!Number.isFinite(v))
+      throw new TradewatchError(
+        ErrorCode.CONFIG_INVALID,
+        `rule ${rule.id}: threshold ${t.name} must be a number`,
+      );
+    values[t.name] = v;
+  }
+  for (const name of Object.keys(overrides ?? {}))
+    if (!(name in values))
+      throw new TradewatchError(
+        ErrorCode.CONFIG_INVALID,
+        `rule ${rule.id}: unknown threshold "${name}" (known: ${Object.keys(values).join(', ')})`,
+      );
+  return values;
+}
+
+/** The rule's SELECT with its `{{name}}` placeholders replaced by `values`. */
+export const withThresholds = (rule: RuleFile, values: Record<string, number>): string =>
+  rule.body.replace(/\{\{([a-z0-9_]+)\}\}/g, (_, name: string) => String(values[name]));
+
+/**
+ * One candidate per entity from the rule's SELECT (`body`, thresholds filled in): what each
+ * evaluation yields before it is matched with earlier alerts. The live view and the
+ * backtest (alerting/backtest/) both evaluate exactly this.
+ */
+export function candidatesOf(rule: RuleFile, body: string): string {
+  return `        SELECT entity, related, venue, first_seen, last_seen, trigger_at, summary, evidence${rule.traced ? ', trace_parent' : ''}
+        FROM
+        (
+${body
+  .split('\n')
+  .map((l) => `            ${l}`)
+  .join('\n')}
+        )
+        WHERE isNotNull(first_seen) AND first_seen > toDateTime64(0, 3, 'UTC')
+        ORDER BY first_seen
+        LIMIT 1 BY entity`;
+}
+
 /**
  * Substitutes thresholds (numbers only, so nothing but a number reaches the SQL) and wraps
  * the rule's SELECT so that writes are idempotent:
@@ -33,23 +80,8 @@ export function renderRule(
   rule: RuleFile,
   options: { refreshSeconds?: number; thresholds?: Record<string, number>; severity?: Severity },
 ): RenderedRule {
-  const values: Record<string, number> = {};
-  for (const t of rule.thresholds) {
-    const v = options.thresholds?.[t.name] ?? t.value;
-    if (!Number.isFinite(v))
-      throw new TradewatchError(
-        ErrorCode.CONFIG_INVALID,
-        `rule ${rule.id}: threshold ${t.name} must be a number`,
-      );
-    values[t.name] = v;
-  }
-  for (const name of Object.keys(options.thresholds ?? {}))
-    if (!(name in values))
-      throw new TradewatchError(
-        ErrorCode.CONFIG_INVALID,
-        `rule ${rule.id}: unknown threshold "${name}" (known: ${Object.keys(values).join(', ')})`,
-      );
-  const body = rule.body.replace(/\{\{([a-z0-9_]+)\}\}/g, (_, name: string) => String(values[name]));
+  const values = thresholdValues(rule, options.thresholds);
+  const body = withThresholds(rule, values);
   const severity = options.severity ?? rule.severity;
   const viewName = viewNameOf(rule.id);
   // Fragments that exist only for traced rules, so an untraced rule's SQL (and hash) is unchanged.
@@ -89,17 +121,7 @@ FROM
             toString(toUnixTimestamp64Milli(c_first))))))) AS fp
     FROM
     (
-        SELECT entity, related, venue, first_seen, last_seen, trigger_at, summary, evidence${t(', trace_parent')}
-        FROM
-        (
-${body
-  .split('\n')
-  .map((l) => `            ${l}`)
-  .join('\n')}
-        )
-        WHERE isNotNull(first_seen) AND first_seen > toDateTime64(0, 3, 'UTC')
-        ORDER BY first_seen
-        LIMIT 1 BY entity
+${candidatesOf(rule, body)}
     ) AS c
     LEFT JOIN
     (

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
@@ -64,7 +64,14 @@ const READ_ONLY_USERS = ['analyst', 'grafana', 'hyperdx'];
 describe('ClickHouse users', () => {
   it('is well-formed XML', () => {
     expect(XMLValidator.validate(xml)).toBe(true);
-    expect(Object.keys(users).sort()).toEqual(['analyst', 'grafana', 'hyperdx', 'notifier', 'otel']);
+    expect(Object.keys(users).sort()).toEqual([
+      'analyst',
+      'console',
+      'grafana',
+      'hyperdx',
+      'notifier',
+      'otel',
+    ]);
   });
 
   it('gives every user a password from the environment, never a literal, and passes each variable to the server', () => {
@@ -140,6 +147,53 @@ describe('ClickHouse users', () => {
     expect(ddl).toEqual(['GRANT CREATE VIEW, DROP VIEW ON tradewatch.alert_rule_*']);
     expect(read('alerting/rules/render.ts')).toContain('`alert_rule_${');
     expect(grants.join()).not.toMatch(/\bALL\b|ALTER|TRUNCATE|DROP TABLE|ACCESS|SYSTEM/);
+  });
+
+  it('grants the console exactly the tables its code reads and writes, and no DDL', () => {
+    // The console's own queries and the shared action / KPI code it runs.
+    const sources = [
+      ...readdirSync(join(ROOT, 'console'))
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => `console/${f}`),
+      'alerting/actions.ts',
+      'alerting/chat-actions.ts',
+      'alerting/rule-kpis.sql',
+    ].map(read);
+    const matches = (re: RegExp, texts = sources) =>
+      new Set(texts.flatMap((t) => [...t.matchAll(re)].map((m) => m[1] as string)));
+    // The AlertStore methods it calls, with the tables each one reads or writes (store.ts).
+    const store = read('alerting/store.ts');
+    const methods = [...matches(/store\.([a-zA-Z]+)\(/g)].map((name) => {
+      const at = store.indexOf(`async ${name}(`);
+      expect(at, `AlertStore.${name}`).toBeGreaterThan(-1);
+      return store.slice(at, store.indexOf('\n  }\n', at));
+    });
+    const both = (re: RegExp) => new Set([...matches(re), ...matches(re, methods)]);
+    const reads = both(/\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)/g);
+    const writes = both(/table:\s*'([a-z_]+)'/g);
+    // CTE names in rule-kpis.sql are not tables.
+    const ctes = matches(/\b([a-z_]+) AS\s*\(/g);
+    const tables = [...reads, ...[...reads].flatMap(viewTables)].filter((t) => !ctes.has(t));
+    const grants = grantsOf('console');
+    const selectable = grants.flatMap(
+      (g) => /^GRANT SELECT ON tradewatch\.([a-z_0-9]+)$/.exec(g)?.slice(1) ?? [],
+    );
+    const insertable = grants.flatMap(
+      (g) => /^GRANT INSERT ON tradewatch\.([a-z_0-9]+)$/.exec(g)?.slice(1) ?? [],
+    );
+    expect(selectable.sort()).toEqual([...new Set(tables)].sort());
+    expect(insertable.sort()).toEqual([...writes].sort());
+    expect(grants.length).toBe(selectable.length + insertable.length);
+    expect(read('docs/console.md')).toContain(selectable.map((t) => `\`${t}\``).slice(0, 1)[0]);
+  });
+
+  it('the console in the full stack uses its own user and password', () => {
+    const apps = read('docker-compose.apps.yml');
+    const service = apps.slice(apps.indexOf('\n  console:'));
+    const env = service.slice(0, service.indexOf('healthcheck:'));
+    expect(env).toContain('CLICKHOUSE_USER: console');
+    expect(env).toContain('CLICKHOUSE_PASSWORD_FILE: /run/secrets/clickhouse_console_password');
+    expect(read('Makefile')).toMatch(/up -d --wait --no-deps .* notifier console/);
   });
 
   it('the notifier in the full stack uses its own user and password', () => {
