@@ -6,9 +6,9 @@ import { backtestRule } from '../alerting/backtest/backtest.js';
 import { createClickHouse, queryNumber, queryRows } from '../lib/clickhouse/client.js';
 import { loadConfig } from '../lib/config/config.js';
 import { createLogger } from '../lib/log.js';
+import { machineLine } from '../lib/machine.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
-import { machineLine } from './machine.js';
 import { fmt, progress, type SummaryRow, summaryTable, writeResult } from './report.js';
 import { warehouseDataSql } from './warehouse-data-sql.js';
 

@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { startClickHouseHost } from '../stack/clickhouse/host-process.js';
 import { machineLine } from '../lib/machine.js';
+import { startClickHouseHost } from '../stack/clickhouse/host-process.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 /** The notifier polls every second; a poll that waits longer than that misses its turn. */

@@ -54,6 +54,6 @@ describe('malformedStringPath', () => {
     expect(malformedStringPath({ note: 'ok \u{1F680}', tags: ['\u{1F4B0}'] })).toBeUndefined();
     expect(malformedStringPath({ note: 'x\uD83D' })).toBe('note');
     expect(malformedStringPath({ tags: ['a', '\uDE80b'] })).toBe('tags.1');
-    expect(malformedStringPath({ meta: { ['k\uD800']: 1 } })).toBe('meta.k\uD800');
+    expect(malformedStringPath({ meta: { 'k\uD800': 1 } })).toBe('meta.k\uD800');
   });
 });
