@@ -394,7 +394,8 @@ export async function startKafkaCluster(options: {
       heapMb: options.heapMb,
       log: options.log.child({ kafkaNode: nodeId }),
       member: { nodeId, size: options.size, voters },
-      startTimeoutMs: 180_000,
+      // Every node replicates every partition: a restarted one loads them all before it answers.
+      startTimeoutMs: 420_000,
     });
   const started = await Promise.allSettled(ids.map(startNode));
   const nodes = new Map<number, KafkaBroker>();
