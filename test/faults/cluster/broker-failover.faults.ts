@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicName } from '../../lib/contracts/topics.js';
-import { createKafka } from '../../lib/kafka/client.js';
-import { waitFor } from '../../lib/time.js';
+import { topicName } from '../../../lib/contracts/topics.js';
+import { createKafka } from '../../../lib/kafka/client.js';
+import { waitFor } from '../../../lib/time.js';
 import { type FaultStack, quietKafkaLog } from '../fault-stack.js';
 import { expectExactlyCounted, recordIngestCase, startIngestStack } from '../ingest-case.js';
 import { checkIngest, recoveredAfter } from '../ingest-check.js';
