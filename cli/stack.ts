@@ -91,6 +91,7 @@ async function up(o: {
   dir: string;
   kafkaPort: number;
   clickhousePort: number;
+  brokers: number;
   timeoutS: number;
 }): Promise<void> {
   const dir = resolve(o.dir);
@@ -120,6 +121,8 @@ async function up(o: {
       String(o.kafkaPort),
       '--clickhouse-port',
       String(o.clickhousePort),
+      '--brokers',
+      String(o.brokers),
     ],
     {
       cwd: REPO_ROOT,
@@ -228,6 +231,7 @@ export function stackCommand(): Command {
     .option(...dirOption)
     .option('--kafka-port <port>', 'Kafka client port (0: any free port)', port, 9092)
     .option('--clickhouse-port <port>', 'ClickHouse HTTP port (0: any free port)', port, 8123)
+    .option('--brokers <n>', 'Kafka brokers (3: a replicated KRaft cluster)', port, 1)
     .option('--timeout-s <seconds>', 'give up waiting after this long', port, 300)
     .action(up);
   stack

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.js';
 import { type ClickHouseHost, startClickHouseHost } from './clickhouse/host-process.js';
-import { type KafkaBroker, startKafkaBroker } from './kafka/broker.js';
+import { type KafkaBroker, startKafkaBroker, startKafkaCluster } from './kafka/broker.js';
 
 export interface LocalStack {
+  /** The broker, or with `brokers` > 1 the cluster's first node (bootstrap: every node). */
   kafka: KafkaBroker;
   clickhouse: ClickHouseHost;
   /** What other processes need to reach it. */
@@ -20,11 +21,13 @@ export async function startLocalStack(options: {
   dir: string;
   kafkaPort?: number;
   clickhousePort?: number;
+  /** Kafka brokers (KRaft cluster, replication 3 and min.insync.replicas 2 from 3 up). */
+  brokers?: number;
   log: Logger;
 }): Promise<LocalStack> {
   const { dir, log } = options;
   const [kafka, clickhouse] = await Promise.allSettled([
-    startKafkaBroker({ dataDir: join(dir, 'kafka'), port: options.kafkaPort ?? 0, log }),
+    startKafka(join(dir, 'kafka'), options.brokers ?? 1, options.kafkaPort ?? 0, log),
     startClickHouseHost({ dataDir: join(dir, 'clickhouse', 'data'), port: options.clickhousePort ?? 0 }),
   ]);
   if (kafka.status === 'rejected' || clickhouse.status === 'rejected') {
@@ -47,5 +50,17 @@ export async function startLocalStack(options: {
       await clickhouse.value.stop();
       await kafka.value.stop();
     },
+  };
+}
+
+/** One broker, or a cluster seen through its first node with every node's address. */
+async function startKafka(dataDir: string, brokers: number, port: number, log: Logger): Promise<KafkaBroker> {
+  if (brokers <= 1) return startKafkaBroker({ dataDir, port, log });
+  const cluster = await startKafkaCluster({ dataDir, size: brokers, log });
+  const first = cluster.node(1);
+  return {
+    ...first,
+    bootstrap: cluster.bootstrap,
+    stop: (graceMs) => cluster.stop(graceMs),
   };
 }

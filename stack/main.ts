@@ -36,6 +36,12 @@ const program = new Command('stack')
     wholeNumber,
     0,
   )
+  .option(
+    '--brokers <n>',
+    'Kafka brokers: 1, or a KRaft cluster of n (3: replication 3, min.insync.replicas 2)',
+    wholeNumber,
+    1,
+  )
   .option('--fresh', 'delete the data directory first', false)
   .action(run);
 
@@ -45,6 +51,7 @@ interface Options {
   clickhousePort: number;
   sampleRate: number;
   duration: number;
+  brokers: number;
   fresh: boolean;
 }
 
@@ -56,6 +63,7 @@ async function run(options: Options): Promise<void> {
     dir: options.dir,
     kafkaPort: options.kafkaPort,
     clickhousePort: options.clickhousePort,
+    brokers: options.brokers,
     log,
   });
   const config = loadConfig({ ...process.env, ...stack.env });

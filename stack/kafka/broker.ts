@@ -37,6 +37,17 @@ export interface KafkaBrokerOptions {
   heapMb?: number;
   startTimeoutMs?: number;
   log: Logger;
+  /** This node's place in a cluster (startKafkaCluster); a single node when absent. */
+  member?: ClusterMember;
+}
+
+/** A node of a KRaft cluster in which every node is both broker and controller. */
+export interface ClusterMember {
+  nodeId: number;
+  /** How many nodes the cluster has: it decides the replication of topics. */
+  size: number;
+  /** `controller.quorum.voters`: id@host:controllerPort of every node. */
+  voters: string;
 }
 
 /** Resolves the broker jars from Maven Central unless they are already there. */
@@ -103,33 +114,51 @@ async function layoutFor(dataDir: string, requestedPort: number): Promise<Broker
   return layout;
 }
 
+/**
+ * Replication for a cluster of `size` nodes: three copies of every partition once there are
+ * three nodes, and a write acknowledged (acks=all) only when two of them have it, so losing
+ * any one broker loses no acknowledged event and does not stop writes. Fewer nodes keep what
+ * they can (one node: one copy).
+ */
+export function replicationFor(size: number): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = Math.min(3, size);
+  return { replicationFactor, minInsyncReplicas: replicationFactor >= 3 ? 2 : 1 };
+}
+
 function writeConfig(
   dataDir: string,
   layout: BrokerLayout,
+  member: ClusterMember = { nodeId: 1, size: 1, voters: `1@127.0.0.1:${layout.controllerPort}` },
 ): { properties: string; log4j: string; logFile: string } {
+  const { replicationFactor: rf, minInsyncReplicas: minIsr } = replicationFor(member.size);
   const logDir = join(dataDir, 'log-dirs');
   const logFile = join(dataDir, 'broker.log');
   const properties = join(dataDir, 'server.properties');
   writeFileSync(
     properties,
     [
-      '# Single-node KRaft: this process is both broker and controller.',
+      '# KRaft: this process is both broker and controller (of a quorum of one, or of the cluster).',
       'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${layout.controllerPort}`,
+      `node.id=${member.nodeId}`,
+      `controller.quorum.voters=${member.voters}`,
       `listeners=PLAINTEXT://127.0.0.1:${layout.port},CONTROLLER://127.0.0.1:${layout.controllerPort}`,
       `advertised.listeners=PLAINTEXT://127.0.0.1:${layout.port}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
       'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
       `log.dirs=${logDir}`,
-      '# One node: internal topics cannot have more than one replica.',
-      'offsets.topic.replication.factor=1',
+      `# ${member.size} node(s): every topic, internal ones included, gets ${rf} replica(s); acks=all waits for ${minIsr}.`,
+      `default.replication.factor=${rf}`,
+      `min.insync.replicas=${minIsr}`,
+      'unclean.leader.election.enable=false',
+      '# Nodes of a cluster start together; on a busy machine the quorum may take minutes to form.',
+      'initial.broker.registration.timeout.ms=300000',
+      `offsets.topic.replication.factor=${rf}`,
       'offsets.topic.num.partitions=5',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
+      `transaction.state.log.replication.factor=${rf}`,
+      `transaction.state.log.min.isr=${minIsr}`,
+      `share.coordinator.state.topic.replication.factor=${rf}`,
+      `share.coordinator.state.topic.min.isr=${minIsr}`,
       '# Topics are created by the platform with their partitions and retention (lib/kafka/topics.ts).',
       'auto.create.topics.enable=false',
       '# Consumers join at once instead of waiting 3 s for more members: a single-node stack.',
@@ -216,7 +245,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
   const libDir = ensureKafkaJars(log);
   const heapMb = options.heapMb ?? 768;
   const layout = await layoutFor(dataDir, options.port ?? 0);
-  const { properties, log4j, logFile } = writeConfig(dataDir, layout);
+  const { properties, log4j, logFile } = writeConfig(dataDir, layout, options.member);
   const outFile = join(dataDir, 'broker.out');
   const pidFile = join(dataDir, 'broker.pid');
   killStale(pidFile, dataDir, log);
@@ -275,7 +304,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
         try {
           await admin.connect();
           const cluster = await admin.describeCluster();
-          return cluster.brokers.length > 0 ? cluster : undefined;
+          // A cluster's node counts once it is registered (the quorum has elected a leader).
+          const id = options.member?.nodeId;
+          return cluster.brokers.some((b) => id === undefined || b.nodeId === id) ? cluster : undefined;
         } finally {
           await admin.disconnect();
         }
@@ -306,6 +337,90 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     kill: async () => {
       child.kill('SIGKILL');
       await exited(child);
+    },
+  };
+}
+
+export interface KafkaCluster {
+  /** Every node's client address, comma-separated (KAFKA_BROKERS). */
+  bootstrap: string;
+  /** The running node with this id (1…size). */
+  node(nodeId: number): KafkaBroker;
+  size: number;
+  /** SIGKILL one node, as a crash would. */
+  kill(nodeId: number): Promise<void>;
+  /** Start one node again on its data dir and ports. */
+  restart(nodeId: number): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * `size` real Kafka brokers on loopback, one JVM each, forming one KRaft cluster (every node
+ * a broker and a controller voter), each under `<dataDir>/node-<id>`. Ports and the cluster id
+ * are chosen once per dataDir, so a restarted node is the same node. Nodes start together:
+ * none answers until a majority of the quorum runs.
+ */
+export async function startKafkaCluster(options: {
+  dataDir: string;
+  size: number;
+  heapMb?: number;
+  log: Logger;
+}): Promise<KafkaCluster> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const ids = Array.from({ length: options.size }, (_, i) => i + 1);
+  const layouts = new Map<number, BrokerLayout>();
+  const clusterFile = join(dataDir, 'cluster.json');
+  const clusterId = existsSync(clusterFile)
+    ? (JSON.parse(readFileSync(clusterFile, 'utf8')) as { clusterId: string }).clusterId
+    : newClusterId();
+  writeFileSync(clusterFile, JSON.stringify({ clusterId }));
+  for (const id of ids) {
+    const dir = join(dataDir, `node-${id}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'layout.json');
+    if (!existsSync(file)) {
+      writeFileSync(
+        file,
+        JSON.stringify({ port: await freePort(), controllerPort: await freePort(), clusterId }),
+      );
+    }
+    layouts.set(id, JSON.parse(readFileSync(file, 'utf8')) as BrokerLayout);
+  }
+  const voters = ids.map((id) => `${id}@127.0.0.1:${layouts.get(id)?.controllerPort}`).join(',');
+  const startNode = (nodeId: number) =>
+    startKafkaBroker({
+      dataDir: join(dataDir, `node-${nodeId}`),
+      heapMb: options.heapMb,
+      log: options.log.child({ kafkaNode: nodeId }),
+      member: { nodeId, size: options.size, voters },
+      // Every node replicates every partition: a restarted one loads them all before it answers.
+      startTimeoutMs: 420_000,
+    });
+  const started = await Promise.allSettled(ids.map(startNode));
+  const nodes = new Map<number, KafkaBroker>();
+  for (const [i, outcome] of started.entries())
+    if (outcome.status === 'fulfilled') nodes.set(i + 1, outcome.value);
+  const failed = started.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    await Promise.all([...nodes.values()].map((n) => n.stop(5_000)));
+    throw failed.reason;
+  }
+  const node = (nodeId: number): KafkaBroker => {
+    const found = nodes.get(nodeId);
+    if (!found) throw new Error(`no Kafka node ${nodeId} in a cluster of ${options.size}`);
+    return found;
+  };
+  return {
+    bootstrap: ids.map((id) => `127.0.0.1:${layouts.get(id)?.port}`).join(','),
+    size: options.size,
+    node,
+    kill: (nodeId) => node(nodeId).kill(),
+    restart: async (nodeId) => {
+      nodes.set(nodeId, await startNode(nodeId));
+    },
+    stop: async (graceMs = 30_000) => {
+      await Promise.all([...nodes.values()].map((n) => n.stop(graceMs)));
     },
   };
 }

@@ -7,7 +7,12 @@ import { topicName } from '../../lib/contracts/topics.js';
 import { createKafka } from '../../lib/kafka/client.js';
 import { createLogger } from '../../lib/log.js';
 import { type ClickHouseHost, startClickHouseHost } from '../../stack/clickhouse/host-process.js';
-import { type KafkaBroker, startKafkaBroker } from '../../stack/kafka/broker.js';
+import {
+  type KafkaBroker,
+  type KafkaCluster,
+  startKafkaBroker,
+  startKafkaCluster,
+} from '../../stack/kafka/broker.js';
 import { preparePipeline } from '../../stack/pipeline.js';
 import { waitForConsumers } from '../kafka-readiness.js';
 
@@ -26,6 +31,8 @@ export interface FaultStack {
   config: Config;
   clickhouse: ClickHouseClient;
   kafka: KafkaBroker;
+  /** With `brokers` > 1: the cluster (`kafka` is then its node 1 as started). */
+  cluster: KafkaCluster | undefined;
   host: ClickHouseHost;
   /** `KAFKA_BROKERS` / `CLICKHOUSE_URL` / database for child processes. */
   env: Record<string, string>;
@@ -38,15 +45,20 @@ export interface FaultStack {
   stop(): Promise<void>;
 }
 
-export async function startFaultStack(name: string): Promise<FaultStack> {
+export async function startFaultStack(name: string, options: { brokers?: number } = {}): Promise<FaultStack> {
   const dir = mkdtempSync(join(tmpdir(), `tw-fault-${name}-`));
   const kafkaDir = join(dir, 'kafka');
   const clickhouseDir = join(dir, 'clickhouse', 'data');
-  let kafka = await startKafkaBroker({ dataDir: kafkaDir, log: faultLog, heapMb: 512 });
+  const cluster =
+    (options.brokers ?? 1) > 1
+      ? await startKafkaCluster({ dataDir: kafkaDir, size: options.brokers ?? 1, log: faultLog, heapMb: 384 })
+      : undefined;
+  let kafka = cluster?.node(1) ?? (await startKafkaBroker({ dataDir: kafkaDir, log: faultLog, heapMb: 512 }));
+  const bootstrap = cluster?.bootstrap ?? kafka.bootstrap;
   let host = await startClickHouseHost({ dataDir: clickhouseDir });
   const port = Number(new URL(host.url).port);
   const config = loadConfig({
-    KAFKA_BROKERS: kafka.bootstrap,
+    KAFKA_BROKERS: bootstrap,
     CLICKHOUSE_URL: host.url,
     CLICKHOUSE_PASSWORD: host.password,
     CLICKHOUSE_DATABASE: 'tradewatch',
@@ -65,11 +77,12 @@ export async function startFaultStack(name: string): Promise<FaultStack> {
     get kafka() {
       return kafka;
     },
+    cluster,
     get host() {
       return host;
     },
     env: {
-      KAFKA_BROKERS: kafka.bootstrap,
+      KAFKA_BROKERS: bootstrap,
       CLICKHOUSE_URL: host.url,
       CLICKHOUSE_PASSWORD: host.password,
       CLICKHOUSE_DATABASE: config.CLICKHOUSE_DATABASE,
@@ -99,7 +112,7 @@ export async function startFaultStack(name: string): Promise<FaultStack> {
     stop: async () => {
       await clickhouse.close();
       await host.stop();
-      await kafka.stop(5_000);
+      await (cluster ?? kafka).stop(5_000);
       if (!process.env.KEEP_TEST_STACK) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -6,8 +6,12 @@ import { recordResult } from './results.js';
 import { type SteadyLoad, startSteadyLoad } from './steady-load.js';
 
 /** A fault stack whose Kafka engine tables consume and whose facts keep redelivered copies. */
-export async function startIngestStack(name: string, topics: string[]): Promise<FaultStack> {
-  const stack = await startFaultStack(name);
+export async function startIngestStack(
+  name: string,
+  topics: string[],
+  options: { brokers?: number } = {},
+): Promise<FaultStack> {
+  const stack = await startFaultStack(name, options);
   await stack.waitForConsumers(topics);
   await holdMerges(stack.clickhouse);
   return stack;
