@@ -12,6 +12,7 @@
 -- threshold: lookback_minutes = 180       -- how far back each evaluation reads withdrawals
 -- threshold: history_days = 90            -- the account's login and withdrawal history compared against
 -- threshold: travel_hours = 2             -- a login from another country this soon after the last one: impossible travel
+-- threshold: ingest_grace_seconds = 30   -- a withdrawal waits for the login stream to reach its time, at most this long
 -- threshold: credential_hours = 24        -- password/2FA/API-key changes this long before the login count
 -- threshold: share_pct = 50               -- withdrawn share of what the account deposited in the history
 -- threshold: min_score = 5                -- below this score no alert
@@ -154,6 +155,12 @@ WITH
         ASOF INNER JOIN (SELECT account_id, at, event_id FROM logins WHERE outcome = 'success') AS l
             ON l.account_id = v.account_id AND v.requested_at >= l.at
         WHERE v.requested_at <= l.at + INTERVAL {{window_minutes}} MINUTE
+          -- Logins and withdrawals arrive through different topics: a withdrawal is judged once the
+          -- login stream has caught up with it (or after the grace), so a login still in flight
+          -- cannot leave its withdrawals to an older login of the account.
+          AND v.requested_at <= greatest(
+              (SELECT max(m.occurred_at) FROM user_logins AS m WHERE m.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE),
+              now64(3) - INTERVAL {{ingest_grace_seconds}} SECOND)
     ),
     after AS
     (

@@ -117,7 +117,8 @@ describe('risk rules in ClickHouse', () => {
     await refreshAll();
     await refreshAll();
     expect(await queryNumber(pipeline.clickhouse, 'SELECT count() FROM alerts')).toBe(rows);
-  });
+    // Nine scenarios over three simulated minutes, into a broker and engine on two shared cores.
+  }, 360_000);
 
   it('a redelivered event creates no second alert', async () => {
     const now = Date.now();
