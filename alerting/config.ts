@@ -115,8 +115,11 @@ export const routingSchema = z.object({
       z.object({
         source_rules: z.array(z.string()).min(1),
         target_rules: z.array(z.string()).min(1),
-        /** Source and target must agree on this to inhibit (market rules carry the venue). */
-        equal: z.enum(['venue', 'entity']).default('venue'),
+        /**
+         * Source and target must agree on this to inhibit: `market` (venue + symbol, or a
+         * venue-wide source), `entity`, or `venue` (every symbol of the venue: coarse).
+         */
+        equal: z.enum(['market', 'venue', 'entity']).default('market'),
       }),
     )
     .default([]),

@@ -66,6 +66,22 @@ export function isSilenced(alert: AlertView, silences: Silence[]): boolean {
   );
 }
 
+/**
+ * Whether an inhibiting source and a target agree at the inhibition's grain. `market`: the
+ * same venue and symbol (market entities are `venue:SYMBOL`), or a source about the whole
+ * venue (`venue:` with no symbol, e.g. a dropped connection) — a stale or broken feed of
+ * one symbol never mutes another symbol's alerts.
+ */
+function sameGrain(equal: Routing['inhibit'][number]['equal'], src: AlertView, alert: AlertView): boolean {
+  if (equal === 'venue') return src.venue !== '' && src.venue === alert.venue;
+  if (equal === 'market')
+    return (
+      src.entity === alert.entity ||
+      (src.venue !== '' && src.venue === alert.venue && src.entity === `${src.venue}:`)
+    );
+  return src.entity === alert.entity;
+}
+
 export function isInhibited(alert: AlertView, routing: Routing, open: AlertView[]): boolean {
   return routing.inhibit.some(
     (rule) =>
@@ -75,9 +91,7 @@ export function isInhibited(alert: AlertView, routing: Routing, open: AlertView[
           src.fingerprint !== alert.fingerprint &&
           rule.source_rules.includes(src.rule_id) &&
           src.effective_status !== 'resolved' &&
-          (rule.equal === 'venue'
-            ? src.venue !== '' && src.venue === alert.venue
-            : src.entity === alert.entity),
+          sameGrain(rule.equal, src, alert),
       ),
   );
 }

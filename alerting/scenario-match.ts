@@ -6,14 +6,26 @@ import type { ScenarioName } from '../lib/contracts/simulation.js';
  * `make demo`, so both judge detection the same way.
  */
 
-/** The rule that must catch each scenario. */
+/**
+ * The rule each scenario is about: the rule that must catch it, or, for a negative control
+ * (CONTROLS), the rule that must stay silent on it.
+ */
 export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'account-takeover': 'account-takeover',
   'wash-trading': 'wash-trading',
   spoofing: 'spoofing',
   'pump-and-dump': 'pump-and-dump',
   'negative-buzz': 'negative-buzz',
+  'account-takeover-split': 'account-takeover',
+  'carrier-nat-login': 'account-takeover',
+  'marking-the-close': 'marking-the-close',
+  'twap-buyer': 'marking-the-close',
 };
+
+/** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
+export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>(['carrier-nat-login', 'twap-buyer']);
+
+export const isControl = (scenario: string): boolean => CONTROLS.has(scenario as ScenarioName);
 
 /** An alert row with what matching and latency need. */
 export interface AlertRow {
@@ -31,10 +43,17 @@ export interface PlantedScenario {
   entity: string;
 }
 
-/** The scenario's rule fired on its entity (or named it among the related ones: wash-trading's counterparty). */
+const onEntity = (alert: AlertRow, label: PlantedScenario): boolean =>
+  RULE_OF[label.scenario as ScenarioName] === alert.rule_id &&
+  (alert.entity === label.entity || alert.related.includes(label.entity));
+
+/** A planted scenario's rule fired on its entity (or named it among the related ones: wash-trading's counterparty). */
 export const catches = (alert: AlertRow, planted: PlantedScenario): boolean =>
-  RULE_OF[planted.scenario as ScenarioName] === alert.rule_id &&
-  (alert.entity === planted.entity || alert.related.includes(planted.entity));
+  !isControl(planted.scenario) && onEntity(alert, planted);
+
+/** A negative control's rule fired on its entity: a false alert of the worst kind. */
+export const firesOn = (alert: AlertRow, control: PlantedScenario): boolean =>
+  isControl(control.scenario) && onEntity(alert, control);
 
 /** Every alert so far, oldest detection first. */
 export const readAlerts = (clickhouse: ClickHouseClient): Promise<AlertRow[]> =>

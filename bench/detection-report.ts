@@ -2,7 +2,8 @@
  * `npm run detection-report`: how well the rules catch what the simulator plants.
  * Starts its own embedded stack (temp dir), installs the rules, runs the notifier against
  * a loopback webhook peer, drives the simulator with every labelled scenario over
- * background flow, and prints per rule: scenarios planted, detected, missed, false alerts,
+ * background flow, and prints per rule: scenarios planted, detected, missed, negative
+ * controls planted and fired, false alerts (count and per hour of background),
  * and the time from the triggering event (its produced_at, when it entered Kafka) to the
  * webhook receiving the alert (p50/p99). JSON goes to bench/results/.
  */
@@ -16,6 +17,8 @@ import { renderRules } from '../alerting/rules/loader.js';
 import {
   type AlertRow,
   catches,
+  firesOn,
+  isControl,
   RULE_OF,
   readAlerts,
   recordFiringDeliveries,
@@ -83,6 +86,8 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       labels: undefined,
     });
     const labels: SimLabel[] = run.labels;
+    const planted = labels.filter((l) => !isControl(l.scenario));
+    const controls = labels.filter((l) => isControl(l.scenario));
     // Wait for every planted scenario to reach the webhook, up to 90 s after the run.
     const receivedAt = new Map<string, number>();
     const readPeer = () => recordFiringDeliveries(webhook.requests, receivedAt);
@@ -94,7 +99,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       async () => {
         readPeer();
         alerts = await alertsNow();
-        return labels.every((l) => alerts.some((a) => matches(a, l) && receivedAt.has(a.fingerprint)))
+        return planted.every((l) => alerts.some((a) => matches(a, l) && receivedAt.has(a.fingerprint)))
           ? true
           : undefined;
       },
@@ -125,20 +130,29 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       { trading: Object.values(RULE_OF) },
     );
     const ruleIds = renderRules({}).rendered.map((r) => r.rule.id);
+    const hours = o.duration / 3_600_000;
     const rows = ruleIds.map((rule) => {
-      const planted = labels.filter((l) => RULE_OF[l.scenario] === rule);
-      const detected = planted.filter((l) => alerts.some((a) => matches(a, l)));
+      const mineLabels = planted.filter((l) => RULE_OF[l.scenario] === rule);
+      const detected = mineLabels.filter((l) => alerts.some((a) => matches(a, l)));
       const mine = alerts.filter((a) => a.rule_id === rule);
-      const falseAlerts = mine.filter((a) => !labels.some((l) => matches(a, l)));
+      const myControls = controls.filter((l) => RULE_OF[l.scenario] === rule);
+      const controlsFired = myControls.filter((c) => mine.some((a) => firesOn(a, c)));
+      // False: neither a planted scenario nor a control (those are counted on their own).
+      const falseAlerts = mine.filter(
+        (a) => !labels.some((l) => matches(a, l)) && !controls.some((c) => firesOn(a, c)),
+      );
       const latencies = mine
-        .filter((a) => !falseAlerts.includes(a) && receivedAt.has(a.fingerprint))
+        .filter((a) => planted.some((l) => matches(a, l)) && receivedAt.has(a.fingerprint))
         .map((a) => (receivedAt.get(a.fingerprint) as number) - chTimeMs(a.trigger_at));
       return {
         rule,
-        planted: planted.length,
+        planted: mineLabels.length,
         detected: detected.length,
-        missed: planted.length - detected.length,
+        missed: mineLabels.length - detected.length,
+        controls: myControls.length,
+        controls_fired: controlsFired.length,
         false_alerts: falseAlerts.length,
+        false_per_hour: falseAlerts.length / hours,
         latencies_ms: latencies,
       };
     });
@@ -152,11 +166,12 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       simulated_ms: o.duration,
       mode: o.fullSpeed ? 'full-speed' : 'real-time',
       events: run.events,
-      labels: labels.map((l) => ({ scenario: l.scenario, entity: l.entity })),
+      labels: labels.map((l) => ({ scenario: l.scenario, entity: l.entity, control: isControl(l.scenario) })),
       rules: rows,
       latency_ms: { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length },
       trigger_to_alert_ms: { p50: percentile(detectionLatency, 50), p99: percentile(detectionLatency, 99) },
       false_alerts_total: rows.reduce((s, r) => s + r.false_alerts, 0),
+      controls_fired_total: rows.reduce((s, r) => s + r.controls_fired, 0),
       ingestion_lag_ms: ingestion,
       non_scenario_alerts: falseDetails,
       wall_ms: Date.now() - started,
@@ -164,12 +179,12 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     const fmt = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v)}`);
     const out = [
       machineLine(),
-      `run: seed ${o.seed}, ${o.duration / 1000} s simulated (${summary.mode}), ${run.events} events, ${labels.length} scenarios planted`,
+      `run: seed ${o.seed}, ${o.duration / 1000} s simulated (${summary.mode}), ${run.events} events, ${planted.length} scenarios planted, ${controls.length} negative controls`,
       '',
-      `${'rule'.padEnd(22)}${'planted'.padStart(8)}${'detected'.padStart(9)}${'missed'.padStart(7)}${'false'.padStart(7)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`,
+      `${'rule'.padEnd(22)}${'planted'.padStart(8)}${'detected'.padStart(9)}${'missed'.padStart(7)}${'controls'.padStart(9)}${'fired'.padStart(6)}${'false'.padStart(6)}${'false/h'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}`,
       ...rows.map(
         (r) =>
-          `${r.rule.padEnd(22)}${String(r.planted).padStart(8)}${String(r.detected).padStart(9)}${String(r.missed).padStart(7)}${String(r.false_alerts).padStart(7)}${fmt(percentile(r.latencies_ms, 50)).padStart(9)}${fmt(percentile(r.latencies_ms, 99)).padStart(9)}`,
+          `${r.rule.padEnd(22)}${String(r.planted).padStart(8)}${String(r.detected).padStart(9)}${String(r.missed).padStart(7)}${String(r.controls).padStart(9)}${String(r.controls_fired).padStart(6)}${String(r.false_alerts).padStart(6)}${r.false_per_hour.toFixed(1).padStart(8)}${fmt(percentile(r.latencies_ms, 50)).padStart(8)}${fmt(percentile(r.latencies_ms, 99)).padStart(8)}`,
       ),
       '',
       `event → delivery (webhook received), all detected scenarios: p50 ${fmt(summary.latency_ms.p50)} ms, p99 ${fmt(summary.latency_ms.p99)} ms (n=${all.length})`,
@@ -184,7 +199,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     const file = join(resultsDir, `detection-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(summary, null, 2));
     process.stdout.write(`JSON: ${file}\n`);
-    if (rows.some((r) => r.missed > 0)) process.exitCode = 1;
+    if (rows.some((r) => r.missed > 0 || r.controls_fired > 0)) process.exitCode = 1;
   } finally {
     await running.stop();
     await webhook.close();

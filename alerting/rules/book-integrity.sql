@@ -8,8 +8,8 @@
 -- threshold: lookback_minutes = 10       -- integrity events this recent
 -- threshold: min_events = 1              -- at least this many
 -- description: The market connector reported sequence gaps, stale streams, disconnects or
---   dropped events for a venue's symbol (market_integrity). Inhibits the venue's other
---   market-health alerts.
+--   dropped events for a venue's symbol (market_integrity). Inhibits the spread, depth and
+--   price alerts of that venue and symbol (of every symbol only when the event names none).
 -- runbook: The connector resyncs by itself; repeated breaks mean a network or venue problem.
 --   Check connector logs and tradewatch_market_book_resyncs_total; resolves after quiet.
 SELECT

@@ -50,7 +50,7 @@ export const withThresholds = (rule: RuleFile, values: Record<string, number>): 
  * backtest (alerting/backtest/) both evaluate exactly this.
  */
 export function candidatesOf(rule: RuleFile, body: string): string {
-  return `        SELECT entity, related, venue, first_seen, last_seen, trigger_at, summary, evidence${rule.traced ? ', trace_parent' : ''}
+  return `        SELECT entity, related, venue, first_seen, last_seen, trigger_at, summary, evidence${rule.traced ? ', trace_parent' : ''}${rule.scored ? ', severity' : ''}
         FROM
         (
 ${body
@@ -75,6 +75,8 @@ ${body
  *    same on every re-evaluation of the same events, whatever the redelivery or restart.
  * A rule declared `traced` also returns trace_parent, kept like trigger_at (the episode's
  * first one wins); the others render exactly as before and leave the column's default.
+ * A rule declared `scored` also returns severity per row (the configured severity stands in
+ * for anything else); the others render exactly as before.
  */
 export function renderRule(
   rule: RuleFile,
@@ -86,6 +88,9 @@ export function renderRule(
   const viewName = viewNameOf(rule.id);
   // Fragments that exist only for traced rules, so an untraced rule's SQL (and hash) is unchanged.
   const t = (fragment: string): string => (rule.traced ? fragment : '');
+  const severityOf = rule.scored
+    ? `if(c_severity IN ('info', 'warning', 'high', 'critical'), c_severity, ${literal(severity)})`
+    : literal(severity);
   const sql = `CREATE MATERIALIZED VIEW ${viewName}
 REFRESH EVERY ${Math.max(1, Math.round(options.refreshSeconds ?? rule.refreshS))} SECOND APPEND TO alerts AS
 WITH ${literal(rule.id)} AS rule
@@ -93,7 +98,7 @@ SELECT
     fp AS fingerprint,
     concat(rule, '-', substring(fp, 1, 12)) AS alert_id,
     rule AS rule_id,
-    ${literal(severity)} AS severity,
+    ${severityOf} AS severity,
     ${literal(rule.entityType)} AS entity_type,
     entity, related, venue,
     ${literal(rule.title)} AS title,
@@ -111,7 +116,12 @@ FROM
     SELECT
         c.entity AS entity, c.related AS related, c.venue AS venue, c.summary AS summary, c.evidence AS evidence,
         toDateTime64(c.first_seen, 3, 'UTC') AS c_first, toDateTime64(c.last_seen, 3, 'UTC') AS c_last,
-        toDateTime64(c.trigger_at, 3, 'UTC') AS c_trigger,${t(`
+        toDateTime64(c.trigger_at, 3, 'UTC') AS c_trigger,${
+          rule.scored
+            ? `
+        toString(c.severity) AS c_severity,`
+            : ''
+        }${t(`
         c.trace_parent AS c_trace, p.prev_trace AS prev_trace,`)}
         p.matched = 1 AND p.prev_status != 'resolved'
             AND c_first <= p.prev_last + INTERVAL ${rule.episodeGapS} SECOND AS same,

@@ -17,6 +17,8 @@ import { ErrorCode, TradewatchError } from '../../lib/errors.js';
  *   -- traced: true                     -- optional: the SELECT also returns trace_parent, the
  *                                       --   W3C traceparent of the triggering event (its fact's
  *                                       --   trace_parent column), kept on the alert for the notifier
+ *   -- scored: true                     -- optional: the SELECT also returns severity per row
+ *                                       --   (info|warning|high|critical: severity follows a score)
  *   -- description: …                   -- runbook: …   (continued on indented `--   ` lines)
  */
 export const severities = ['info', 'warning', 'high', 'critical'] as const;
@@ -39,6 +41,8 @@ export interface RuleFile {
   resolveAfterS: number;
   /** The SELECT returns trace_parent (the triggering event's traceparent) too. */
   traced: boolean;
+  /** The SELECT returns severity too, per entity (a score decides it). */
+  scored: boolean;
   thresholds: RuleThreshold[];
   description: string;
   runbook: string;
@@ -55,6 +59,7 @@ const header = z.object({
   refresh_s: z.coerce.number().int().min(1).max(3600),
   resolve_after_s: z.coerce.number().int().min(0),
   traced: z.enum(['true', 'false']).default('false'),
+  scored: z.enum(['true', 'false']).default('false'),
   description: z.string().min(10),
   runbook: z.string().min(10),
 });
@@ -112,6 +117,7 @@ export function parseRuleFile(file: string, text: string): RuleFile {
     refreshS: h.refresh_s,
     resolveAfterS: h.resolve_after_s,
     traced: h.traced === 'true',
+    scored: h.scored === 'true',
     thresholds,
     description: h.description,
     runbook: h.runbook,

@@ -8,7 +8,8 @@
 -- threshold: stale_seconds = 30          -- silent for this long
 -- threshold: known_minutes = 60          -- markets that sent anything within this many minutes
 -- description: A venue's symbol that was updating its best bid/ask has sent nothing for the
---   threshold. Inhibits the venue's other market-health alerts (they would be noise).
+--   threshold. Inhibits the spread, depth and price alerts of the same venue and symbol
+--   (routing `inhibit`, equal: market), never another symbol's.
 -- runbook: Check the market connector's /healthz and logs (reconnects, venue limits), the
 --   venue's status page, and Kafka ingestion lag. The alert resolves itself when data flows.
 SELECT

@@ -4,13 +4,20 @@ import { envelopeFields } from './envelope.js';
 import { epochMs, list, oneOf, text, ulid, whole } from './fields.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
-/** The scenarios the simulator can inject, each a pattern the risk rules should catch. */
+/**
+ * The scenarios the simulator can inject: patterns the risk rules should catch, and negative
+ * controls (legitimate behaviour closest to a pattern, which must not alert).
+ */
 export const scenarioNames = [
   'account-takeover',
   'wash-trading',
   'spoofing',
   'pump-and-dump',
   'negative-buzz',
+  'account-takeover-split',
+  'carrier-nat-login',
+  'marking-the-close',
+  'twap-buyer',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

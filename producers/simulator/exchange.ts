@@ -204,6 +204,36 @@ export class SimExchange {
     };
   }
 
+  /**
+   * A trade on a thin market the simulated books do not run (a token listed only on this
+   * exchange, no external price feed): its own last trade is the only USD price there is.
+   */
+  thinMarketTrade(
+    time: number,
+    symbol: string,
+    price: number,
+    quantity: number,
+    makerAccountId: string,
+    takerAccountId: string,
+  ): SimEvent {
+    return {
+      topic: 'engineExecutions',
+      event: {
+        ...this.envelope(time),
+        type: 'engine.execution',
+        trade_id: this.#ids.tradeId(),
+        symbol,
+        price,
+        quantity,
+        aggressor_side: 'buy',
+        maker_account_id: makerAccountId,
+        maker_order_id: this.#ids.orderId(),
+        taker_account_id: takerAccountId,
+        taker_order_id: this.#ids.orderId(),
+      },
+    };
+  }
+
   newTransferId(): string {
     return this.#ids.transferId();
   }

@@ -1,5 +1,8 @@
 import type { ScenarioName } from '../../../lib/contracts/simulation.js';
 import { accountTakeover } from './account-takeover.js';
+import { accountTakeoverSplit } from './account-takeover-split.js';
+import { carrierNatLogin } from './carrier-nat-login.js';
+import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { negativeBuzz } from './negative-buzz.js';
 import { pumpAndDump } from './pump-and-dump.js';
 import type { Scenario } from './scenario.js';
@@ -13,4 +16,8 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   spoofing,
   'pump-and-dump': pumpAndDump,
   'negative-buzz': negativeBuzz,
+  'account-takeover-split': accountTakeoverSplit,
+  'carrier-nat-login': carrierNatLogin,
+  'marking-the-close': markingTheClose,
+  'twap-buyer': twapBuyer,
 };
