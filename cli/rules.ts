@@ -72,7 +72,8 @@ export function rulesCommand(onClose: (close: () => Promise<void>) => void): Com
     .description(
       'evaluate a rule at past moments over stored facts (each seeing only facts up to it) and list the alerts it would have raised; writes nothing',
     )
-    .argument('<rule>', 'rule id (alerting/rules/<id>.sql)')
+    .argument('[rule]', 'rule id (alerting/rules/<id>.sql); or --rule')
+    .option('--rule <id>', 'rule id, as an option')
     .option('--from <time>', 'first evaluation: UTC time or time ago (30m, 6h, 2d)', '1h')
     .option('--to <time>', 'last evaluation: UTC time or time ago; default now')
     .option('--step <step>', "between evaluations (2s, 1m); default the rule's refresh_s", stepOf)
@@ -85,9 +86,21 @@ export function rulesCommand(onClose: (close: () => Promise<void>) => void): Com
     .option('--json', 'print the result(s) as JSON')
     .action(
       async (
-        ruleId: string,
-        o: { from: string; to?: string; step?: number; set: Record<string, number>; json?: boolean },
+        positional: string | undefined,
+        o: {
+          rule?: string;
+          from: string;
+          to?: string;
+          step?: number;
+          set: Record<string, number>;
+          json?: boolean;
+        },
       ) => {
+        if (positional !== undefined && o.rule !== undefined && positional !== o.rule)
+          throw new InvalidArgumentError(`two rules given: ${positional} and --rule ${o.rule}; name one`);
+        const ruleId = positional ?? o.rule;
+        if (ruleId === undefined)
+          throw new InvalidArgumentError('which rule? `tradewatch rules backtest <rule>` or `--rule <id>`');
         const now = Date.now();
         const fromMs = parseInstant(o.from, now);
         const toMs = o.to === undefined ? now : parseInstant(o.to, now);

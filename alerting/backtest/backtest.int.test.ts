@@ -60,6 +60,8 @@ describe('rules backtest', () => {
       [
         'rules',
         'backtest',
+        // The issue's spelling; `rules backtest wash-trading` is the same.
+        '--rule',
         'wash-trading',
         '--from',
         iso(runStart),
