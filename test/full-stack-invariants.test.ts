@@ -227,6 +227,8 @@ describe(`full stack invariants (${stackRoot})`, () => {
           CLICKHOUSE_DB: database,
           TRADEWATCH_USERS_TEMPLATE: template,
           TRADEWATCH_USERS_FILE: rendered,
+          // The single-node server mounts no config.d file that reads a variable.
+          TRADEWATCH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ch-config-d-')),
           TRADEWATCH_NEXT_ENTRYPOINT: 'env',
         },
       });

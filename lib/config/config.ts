@@ -59,6 +59,11 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, underscore')
     .default(defaults.CLICKHOUSE_DATABASE),
   CLICKHOUSE_REQUEST_TIMEOUT_MS: positiveInt.default(defaults.CLICKHOUSE_REQUEST_TIMEOUT_MS),
+  /**
+   * `cluster`: CLICKHOUSE_URL is one node of the sharded, replicated cluster of
+   * docker-compose.cluster.yml, and `npm run migrate` applies the cluster variant of the schema.
+   */
+  CLICKHOUSE_LAYOUT: z.enum(['single', 'cluster']).default('single'),
   /** Retention of every fact table (the TTL clause), in days. */
   FACT_TTL_DAYS: positiveInt.default(defaults.FACT_TTL_DAYS),
   /** How often Kafka engine tables flush a block to their views even when it is not full. */
