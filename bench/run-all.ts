@@ -41,6 +41,11 @@ const BENCHES: Record<string, { file: string; quick: string[]; big: string[] }> 
     quick: ['--seconds', '10', '--slow-seconds', '5'],
     big: ['--seconds', '30', '--slow-seconds', '5'],
   },
+  'broker-scaling': {
+    file: 'bench/broker-scaling.bench.ts',
+    quick: ['--events', '60000', '--rounds', '3'],
+    big: ['--events', '300000', '--rounds', '5'],
+  },
   memory: {
     file: 'bench/memory.bench.ts',
     quick: ['--seconds', '60'],
