@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../lib/log.js';
 import { type LocalStack, startLocalStack } from '../stack/local-stack.js';
+import { startDockerBackend } from './docker-backend.js';
+import { dockerBackend } from './docker-engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,16 +17,21 @@ declare module 'vitest' {
   }
 }
 
-let stack: LocalStack | undefined;
+let stack: Pick<LocalStack, 'env' | 'stop'> | undefined;
 let dir: string | undefined;
 
-/** One real broker and one embedded ClickHouse for the run, on ports the OS picks. */
+/**
+ * One real broker and one embedded ClickHouse for the run, on ports the OS picks; with
+ * TEST_BACKEND=docker, the pinned apache/kafka and clickhouse-server images instead
+ * (./docker-backend.ts).
+ */
 export async function setup(project: TestProject): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), 'tradewatch-test-'));
   const log = createLogger('test-stack', { destination: 2, level: process.env.LOG_LEVEL ?? 'warn' });
-  stack = await startLocalStack({ dir, log });
+  const started = Date.now();
+  stack = dockerBackend ? await startDockerBackend(dir) : await startLocalStack({ dir, log });
   process.stderr.write(
-    `test stack: Kafka ${stack.env.KAFKA_BROKERS} (ready in ${stack.kafka.startupMs} ms), ClickHouse ${stack.env.CLICKHOUSE_URL}, files in ${dir}\n`,
+    `test stack (${dockerBackend ? 'docker' : 'embedded'}): Kafka ${stack.env.KAFKA_BROKERS}, ClickHouse ${stack.env.CLICKHOUSE_URL}, ready in ${Date.now() - started} ms, files in ${dir}\n`,
   );
   project.provide('kafkaBrokers', stack.env.KAFKA_BROKERS);
   project.provide('clickhouseUrl', stack.env.CLICKHOUSE_URL);

@@ -1,10 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClickHouse, queryRows } from '../../lib/clickhouse/client.js';
+import { dockerBackend } from '../../test/docker-engine.js';
 import { clickhouseAuth, isolatedConfig } from '../../test/pipeline-fixture.js';
 
 /** The embedded engine's HTTP interface, spoken to as curl and @clickhouse/client would. */
-describe('ClickHouse HTTP interface over the embedded engine', () => {
+// About the embedded host itself: nothing to attack under TEST_BACKEND=docker.
+describe.skipIf(dockerBackend)('ClickHouse HTTP interface over the embedded engine', () => {
   const url = inject('clickhouseUrl');
   const config = isolatedConfig();
   const db = config.CLICKHOUSE_DATABASE;

@@ -1,12 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageOf } from '../../lib/errors.js';
+import { composeEnvFile, noDockerEngine } from '../docker-engine.js';
 import { composeFiles } from '../full-stack-model.js';
 import { dashboards, datasource, expandVariables, queryPanels, root } from '../grafana-panels.js';
 
@@ -21,20 +15,7 @@ import { dashboards, datasource, expandVariables, queryPanels, root } from '../g
  * Docker engine answers.
  */
 
-/** Why no Docker engine can be used, asked through the docker CLI (its context and DOCKER_HOST). */
-function noEngine(): string | undefined {
-  try {
-    execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 15_000,
-    });
-    return undefined;
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    return stderr || messageOf(err);
-  }
-}
-const skipReason = noEngine();
+const skipReason = noDockerEngine();
 if (skipReason)
   console.warn(
     `make test-docker: SKIPPED, no Docker engine is reachable (${skipReason}). It needs Docker Engine with the Compose plugin and the internet for images and the Grafana plugin.`,
@@ -43,37 +24,13 @@ if (skipReason)
 const INFRA = ['kafka', 'clickhouse', 'otel-collector', 'grafana', 'mongo', 'hyperdx'];
 const APPS = ['market-sample', 'simulator', 'notifier'];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** .env.example with fresh secrets and free host ports, so a run collides with nothing. */
-async function envFile(): Promise<{ path: string; vars: Map<string, string> }> {
-  const vars = new Map<string, string>();
-  for (const line of readFileSync(join(root, '.env.example'), 'utf8').split('\n')) {
-    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (!m) continue;
-    const [name, value] = [m[1] as string, m[2] as string];
-    if (/_HOST_PORT$/.test(name)) vars.set(name, String(await freePort()));
-    else if (/PASSWORD|SECRET/.test(name)) vars.set(name, randomBytes(24).toString('hex'));
-    else vars.set(name, value);
-  }
-  const path = join(mkdtempSync(join(tmpdir(), 'tradewatch-docker-')), '.env');
-  writeFileSync(path, [...vars].map(([k, v]) => `${k}=${v}`).join('\n'), { mode: 0o600 });
-  return { path, vars };
-}
-
 describe.skipIf(skipReason !== undefined)('Docker full stack (make start)', () => {
   let stack: StartedDockerComposeEnvironment | undefined;
   let grafana: string;
   let auth: string;
 
   beforeAll(async () => {
-    const env = await envFile();
+    const env = await composeEnvFile();
     grafana = `http://127.0.0.1:${env.vars.get('GRAFANA_HOST_PORT')}`;
     auth = `Basic ${Buffer.from(`admin:${env.vars.get('GRAFANA_ADMIN_PASSWORD')}`).toString('base64')}`;
     // Loaded only with an engine: testcontainers 12 needs Node ≥ 22.19 (the project's is 24).

@@ -1,6 +1,7 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dockerBackend } from '../docker-engine.js';
 import { clickhouseAuth, isolatedConfig } from '../pipeline-fixture.js';
 import { fuzzSeed } from './inputs.js';
 import { FuzzReport } from './report.js';
@@ -41,7 +42,8 @@ const sqlBodies = [
  * nothing behind: the session's changed settings and database are as before, and the engine
  * still answers.
  */
-describe('ClickHouse HTTP interface under fuzzed requests', () => {
+// About the embedded host itself: nothing to attack under TEST_BACKEND=docker.
+describe.skipIf(dockerBackend)('ClickHouse HTTP interface under fuzzed requests', () => {
   const url = inject('clickhouseUrl');
   const db = isolatedConfig().CLICKHOUSE_DATABASE;
   const report = new FuzzReport('clickhouse-http', fuzzSeed);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
 import { createClickHouse, queryNumber } from '../../lib/clickhouse/client.js';
 import { hostSecretsFile, loadHostSecrets } from '../../stack/clickhouse/host-secrets.js';
+import { dockerBackend } from '../docker-engine.js';
 import { clickhouseAuth, isolatedConfig } from '../pipeline-fixture.js';
 
 /**
@@ -15,7 +16,8 @@ import { clickhouseAuth, isolatedConfig } from '../pipeline-fixture.js';
  * from loopback as any local process or web page could, while a legitimate client keeps
  * inserting and reading: every attack is refused, every legitimate row answered and stored.
  */
-describe('embedded ClickHouse host under attack (outside-attacker suite)', () => {
+// About the embedded host itself: nothing to attack under TEST_BACKEND=docker.
+describe.skipIf(dockerBackend)('embedded ClickHouse host under attack (outside-attacker suite)', () => {
   const url = inject('clickhouseUrl');
   const config = isolatedConfig();
   const db = config.CLICKHOUSE_DATABASE;
