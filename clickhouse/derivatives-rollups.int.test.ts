@@ -33,6 +33,7 @@ describe('derivatives rollups', () => {
       [marketTopics.marketMark as TopicSpec<never>, data.marks],
       [marketTopics.marketLiquidations as TopicSpec<never>, data.liquidations],
       [marketTopics.marketBookL1 as TopicSpec<never>, data.quotes],
+      [marketTopics.marketOpenInterest as TopicSpec<never>, data.openInterest],
     ];
     await waitForConsumers(
       pipeline.kafka,
@@ -57,7 +58,7 @@ describe('derivatives rollups', () => {
     await deliver(batches);
     // Redelivered after the first copies are stored, as after a consumer restart.
     await deliver(batches.map(([spec, events]) => [spec, everyNth(events, 4)]));
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await producer?.close();
@@ -118,7 +119,39 @@ describe('derivatives rollups', () => {
     expect(new Set(expected.map((r) => r.symbol))).toEqual(new Set(['BTCUSDT']));
     expect(expected).toHaveLength(80);
   }, 120_000);
+
+  it('market_oi_1m equals the last figure per minute and its change against the last one before', async () => {
+    const expected = await refreshUntilEqual('market_oi_1m_refresh', 'market_oi_1m', OI_REFERENCE, [
+      'venue',
+      'symbol',
+      'minute',
+    ]);
+    expect(expected.reduce((n, r) => n + Number(r.updates), 0)).toBe(data.openInterest.length);
+    // ETHUSDT's first figure after its poller's 71-minute outage has nothing to change from.
+    const eth = expected.filter((r) => r.symbol === 'ETHUSDT');
+    expect(eth.filter((r) => r.previous_open_interest === null)).toHaveLength(2);
+    expect(expected.filter((r) => r.oi_change !== null).length).toBeGreaterThan(200);
+  }, 120_000);
 });
+
+const OI_REFERENCE = `
+WITH oi AS (SELECT venue, symbol, occurred_at, event_id, open_interest, open_interest_value
+            FROM (SELECT * FROM market_open_interest ORDER BY ingested_at DESC LIMIT 1 BY event_id)),
+     mins AS (SELECT venue, symbol, toStartOfMinute(occurred_at) AS minute, count() AS updates,
+                arrayReverseSort(x -> (x.1, x.2), groupArray((occurred_at, event_id, open_interest, open_interest_value)))[1] AS last
+              FROM oi GROUP BY venue, symbol, minute),
+     -- The last figure before each minute, within the hour before: a join over the figures.
+     prev AS (SELECT m.venue AS venue, m.symbol AS symbol, m.minute AS minute,
+                argMax(o.open_interest, (o.occurred_at, o.event_id)) AS previous_open_interest
+              FROM mins AS m INNER JOIN oi AS o ON o.venue = m.venue AND o.symbol = m.symbol
+              WHERE o.occurred_at < m.minute AND o.occurred_at >= m.minute - INTERVAL 60 MINUTE
+              GROUP BY venue, symbol, minute)
+SELECT m.venue AS venue, m.symbol AS symbol, m.minute AS minute, m.updates AS updates,
+       m.last.3 AS open_interest, m.last.4 AS open_interest_value, p.previous_open_interest AS previous_open_interest,
+       m.last.3 - p.previous_open_interest AS oi_change,
+       (m.last.3 - p.previous_open_interest) / p.previous_open_interest * 100 AS oi_change_pct
+FROM mins AS m LEFT JOIN prev AS p ON p.venue = m.venue AND p.symbol = m.symbol AND p.minute = m.minute
+SETTINGS join_use_nulls = 1`;
 
 const DERIVS_REFERENCE = `
 WITH

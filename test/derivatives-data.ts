@@ -1,5 +1,11 @@
 import { newEventId } from '../lib/contracts/envelope.js';
-import type { MarketBookL1, MarketLiquidation, MarketMark, MarketTrade } from '../lib/contracts/market.js';
+import type {
+  MarketBookL1,
+  MarketLiquidation,
+  MarketMark,
+  MarketOpenInterest,
+  MarketTrade,
+} from '../lib/contracts/market.js';
 import { prng } from '../producers/market/wire-script.js';
 
 /**
@@ -13,6 +19,7 @@ export interface DerivativesDataset {
   marks: MarketMark[];
   liquidations: MarketLiquidation[];
   quotes: MarketBookL1[];
+  openInterest: MarketOpenInterest[];
 }
 
 const MARKETS = [
@@ -26,7 +33,7 @@ export function derivativesDataset(seed: number, minutes: number, now = Date.now
   const random = prng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const start = Math.floor(now / 60_000) * 60_000 - (minutes + 1) * 60_000;
-  const data: DerivativesDataset = { trades: [], marks: [], liquidations: [], quotes: [] };
+  const data: DerivativesDataset = { trades: [], marks: [], liquidations: [], quotes: [], openInterest: [] };
   const envelope = (at: number) => ({
     event_id: newEventId(at),
     source: 'test',
@@ -37,6 +44,7 @@ export function derivativesDataset(seed: number, minutes: number, now = Date.now
   });
   for (const m of MARKETS) {
     let price: number = m.price;
+    let oi = 50_000_000 / m.price;
     const base = { venue: m.venue, symbol: m.symbol };
     for (let minute = 0; minute < minutes; minute++) {
       const t0 = start + minute * 60_000;
@@ -78,6 +86,19 @@ export function derivativesDataset(seed: number, minutes: number, now = Date.now
           update_id: t0 + s,
         });
       }
+      // Polled every 20 s; ETHUSDT's poller was down for 71 minutes (no previous figure after it).
+      if (m.symbol !== 'ETHUSDT' || minute < 5 || minute >= 76)
+        for (let s = 0; s < 60; s += 20) {
+          oi *= 1 + 0.002 * normal();
+          data.openInterest.push({
+            ...envelope(t0 + s * 1000 + 100),
+            ...base,
+            type: 'market.open_interest',
+            open_interest: oi,
+            ...(m.venue === 'bybit' ? { open_interest_value: oi * price } : {}),
+            via: 'rest',
+          });
+        }
       if (random() < 0.4)
         data.liquidations.push({
           ...envelope(t0 + Math.floor(random() * 60_000)),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryNumber } from '../../lib/clickhouse/client.js';
+import { topics } from '../../lib/contracts/topics.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { createMetricsRegistry } from '../../lib/service/metrics.js';
 import { MarketMetrics, metricValue } from '../../producers/market/metrics.js';
@@ -20,6 +21,7 @@ const DERIVATIVES_RULES = [
   'liquidation-cascade',
   'funding-extreme',
   'cross-venue-divergence',
+  'oi-spike',
 ];
 
 /**
@@ -56,15 +58,23 @@ describe('derivatives rules on a replayed tape', () => {
       log: testLog,
     });
     await sink.close();
+    // Open interest enters as the REST poller publishes it: the market.open_interest contract, through Kafka.
+    const oi = await producer.produce(topics.marketOpenInterest, tape.openInterest);
+    expect(oi.rejected).toEqual([]);
     expect(report.skippedLines).toBe(0);
     expect(await metricValue(metrics.malformed)).toBe(0);
     expect(await metricValue(metrics.dropped)).toBe(0);
     const sent = (await metricValue(metrics.events)) - (await metricValue(metrics.integrity));
     const facts = ['market_trades', 'market_book_l1', 'market_depth', 'market_mark', 'market_liquidations'];
+    await pipeline.waitForCount(
+      'SELECT count() FROM market_open_interest',
+      tape.openInterest.length,
+      180_000,
+    );
     const union = facts.map((f) => `SELECT event_id FROM ${f}`).join(' UNION ALL ');
     await pipeline.waitForCount(`SELECT count() FROM (${union})`, sent, 180_000);
     await installRules(pipeline.clickhouse, testLog, { refreshSeconds: 3600, only: DERIVATIVES_RULES });
-  }, 360_000);
+  }, 480_000);
 
   afterAll(async () => {
     await producer?.close();

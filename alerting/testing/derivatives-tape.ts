@@ -1,3 +1,5 @@
+import { newEventId } from '../../lib/contracts/envelope.js';
+import type { MarketOpenInterest } from '../../lib/contracts/market.js';
 import { Recorder } from '../../producers/market/recording.js';
 import { prng } from '../../producers/market/wire-script.js';
 
@@ -41,7 +43,10 @@ const QUOTE_OFFSET_MS = 1_000;
 const MARK_EVERY_MS = 10_000;
 const LENGTH_MS = 35 * 60_000;
 
-export function derivativesTape(end: number, seed = 16): { lines: Line[]; cases: TapeCase[]; end: number } {
+export function derivativesTape(
+  end: number,
+  seed = 16,
+): { lines: Line[]; cases: TapeCase[]; end: number; openInterest: MarketOpenInterest[] } {
   const random = prng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const start = end - LENGTH_MS;
@@ -120,6 +125,12 @@ export function derivativesTape(end: number, seed = 16): { lines: Line[]; cases:
   const cascade = (t: number) =>
     40 * (t > cascadeAt ? 1 - Math.min(0.012, ((t - cascadeAt) / 80_000) * 0.012) : 1);
   plans.push({ venue: 'binance', symbol: 'LIQUSDT', price: cascade });
+  // oi-spike: open interest +8 % while the price rose 2 % over the last 4 minutes; controls:
+  // the same open-interest build-up at a steady price, and the same price move at steady OI.
+  const rally = (t: number) => 20 * (t > end - 240_000 ? 1.02 : 1);
+  plans.push({ venue: 'binance', symbol: 'OIUSDT', price: rally });
+  plans.push({ venue: 'binance', symbol: 'OIFLATUSDT', price: walk(20, 1) });
+  plans.push({ venue: 'binance', symbol: 'OIMOVEUSDT', price: rally });
   plans.push({ venue: 'binance', symbol: 'LIQFLATUSDT', price: () => 40 });
 
   const lines: Line[] = [];
@@ -234,8 +245,37 @@ export function derivativesTape(end: number, seed = 16): { lines: Line[]; cases:
       planted: false,
       what: 'a 60 bps gap lasting 20 s',
     },
+    { rule: 'oi-spike', entity: 'binance:OIUSDT', planted: true, what: 'OI +8 % while price +2 %' },
+    { rule: 'oi-spike', entity: 'binance:OIFLATUSDT', planted: false, what: 'OI +8 % at a steady price' },
+    { rule: 'oi-spike', entity: 'binance:OIMOVEUSDT', planted: false, what: 'price +2 % at steady OI' },
   ];
-  return { lines, cases, end };
+  return { lines, cases, end, openInterest: openInterestOf(end) };
+}
+
+/**
+ * Open interest of the tape's markets as the venue's REST endpoint reports it, polled every
+ * 15 s: steady, except OIUSDT and OIFLATUSDT, whose open interest rises 8 % in the last 4 minutes.
+ */
+function openInterestOf(end: number): MarketOpenInterest[] {
+  const events: MarketOpenInterest[] = [];
+  for (const symbol of ['OIUSDT', 'OIFLATUSDT', 'OIMOVEUSDT'])
+    for (let t = end - 20 * 60_000; t <= end; t += 15_000) {
+      const built = symbol !== 'OIMOVEUSDT' && t > end - 240_000;
+      events.push({
+        event_id: newEventId(t),
+        type: 'market.open_interest',
+        source: 'binance-usdm',
+        occurred_at: t,
+        received_at: t + 40,
+        produced_at: t + 45,
+        schema_version: 1,
+        venue: 'binance',
+        symbol,
+        open_interest: 1_000_000 * (built ? 1.08 : 1),
+        via: 'rest',
+      });
+    }
+  return events;
 }
 
 /** Writes the tape as a recording (gzip JSON lines) that `replayRecording` plays. */
