@@ -9,6 +9,7 @@ import { EventProducer } from '../lib/kafka/producer.js';
 import { waitFor } from '../lib/time.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { type Pipeline, startPipeline, testLog } from '../test/pipeline-fixture.js';
+import { normalise, sameRows } from '../test/rollup-compare.js';
 import { everyNth, type WarehouseDataset, warehouseDataset } from '../test/warehouse-data.js';
 
 type Row = Record<string, unknown>;
@@ -345,43 +346,4 @@ function tokenRiskScore(r: Row): Row {
     100 *
     (0.25 * c.c_buzz + 0.2 * c.c_negative + 0.2 * c.c_price_move + 0.1 * c.c_volatility + 0.25 * c.c_wash);
   return { ...r, ...c, risk_score };
-}
-
-/** Numbers as numbers (64-bit integers arrive as strings), rows sorted by their key. */
-function normalise(rows: Row[], keys: string[], derive: (r: Row) => Row = (r) => r): Row[] {
-  const numeric = /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i;
-  return rows
-    .map((r) =>
-      derive(
-        Object.fromEntries(
-          Object.entries(r).map(([k, v]) => [
-            k,
-            typeof v === 'string' && numeric.test(v) && !keys.includes(k) ? Number(v) : v,
-          ]),
-        ),
-      ),
-    )
-    .sort((a, b) =>
-      keys
-        .map((k) => String(a[k]))
-        .join('|')
-        .localeCompare(keys.map((k) => String(b[k])).join('|')),
-    );
-}
-
-/** Equal rows, numbers within a relative 1e-9 (sums in another order differ in the last bits). */
-function sameRows(actual: Row[], expected: Row[]): boolean {
-  if (actual.length !== expected.length) return false;
-  return actual.every((a, i) => {
-    const e = expected[i] as Row;
-    const columns = new Set([...Object.keys(a), ...Object.keys(e)]);
-    return [...columns].every((k) => {
-      const x = a[k];
-      const y = e[k];
-      if (typeof x === 'number' && typeof y === 'number') {
-        return Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
-      }
-      return x === y;
-    });
-  });
 }

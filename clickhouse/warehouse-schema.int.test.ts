@@ -32,6 +32,7 @@ const FACTS: Record<string, TableSpec> = {
   market_depth: marketFact,
   market_mark: marketFact,
   market_liquidations: marketFact,
+  market_open_interest: marketFact,
   market_integrity: marketFact,
   engine_orders: accountFact,
   engine_executions: byOccurredAt('ReplacingMergeTree', 'symbol, occurred_at, event_id', ['symbol']),

@@ -39,9 +39,16 @@ describe('Grafana dashboards', () => {
     await pipeline?.close();
   });
 
-  it('are the five dashboards, and the notifier links to the Alerts one', () => {
+  it('are the six dashboards, and the notifier links to the Alerts one', () => {
     expect(files.sort()).toEqual(
-      ['alerts.json', 'market-health.json', 'ops-overview.json', 'token-risk.json', 'user-risk.json'].sort(),
+      [
+        'alerts.json',
+        'derivatives.json',
+        'market-health.json',
+        'ops-overview.json',
+        'token-risk.json',
+        'user-risk.json',
+      ].sort(),
     );
     expect(dashboards.get('alerts.json')?.uid).toBe('tradewatch-alerts');
     const routing = JSON.parse(readFileSync(join(root, 'alerting/alerting.example.json'), 'utf8'));

@@ -8,6 +8,7 @@ import {
   list,
   nonNegative,
   oneOf,
+  optional,
   pattern,
   positive,
   text,
@@ -125,6 +126,23 @@ export const marketLiquidationContract = contract({
 export const marketLiquidationSchema = marketLiquidationContract.schema;
 
 /**
+ * Open interest of a perpetual: the size of all open positions, one side counted. Venues
+ * count it in different units (Binance and Bybit linear: the base asset; OKX: contracts,
+ * with the base amount beside them), so `open_interest` is always in the base asset
+ * (BTC for BTCUSDT) and comparable across venues; `open_interest_value` is the quote-currency
+ * notional when the venue publishes one (OKX `oiUsd`, Bybit tickers), absent otherwise.
+ * `occurred_at` is the venue's timestamp of the figure, not the time we polled it.
+ */
+export const marketOpenInterestContract = contract({
+  ...marketFields('market.open_interest'),
+  open_interest: nonNegative(),
+  open_interest_value: optional(nonNegative()),
+  /** How we got it: `rest` from the venue's polled endpoint, `stream` from a WebSocket channel (OKX). */
+  via: oneOf(['rest', 'stream']),
+});
+export const marketOpenInterestSchema = marketOpenInterestContract.schema;
+
+/**
  * Something is wrong with a feed, said out loud instead of hidden: a sequence gap in a book
  * (expected vs got update id), a stream gone silent, a dropped connection, events dropped
  * because Kafka was slower than the venue.
@@ -146,6 +164,7 @@ export type MarketDepth = z.infer<typeof marketDepthSchema>;
 export type MarketMark = z.infer<typeof marketMarkSchema>;
 export type MarketLiquidation = z.infer<typeof marketLiquidationSchema>;
 export type MarketIntegrity = z.infer<typeof marketIntegritySchema>;
+export type MarketOpenInterest = z.infer<typeof marketOpenInterestSchema>;
 
 const byVenueAndSymbol = (event: { venue: string; symbol: string }) => `${event.venue}:${event.symbol}`;
 // Kafka keeps a week: enough to replay into ClickHouse after an outage or a schema fix.
@@ -194,6 +213,15 @@ export const marketTopics = {
     partitions: 6,
     retentionMs: WEEK_MS,
   } satisfies TopicSpec<MarketLiquidation>,
+  marketOpenInterest: {
+    name: 'market.open_interest',
+    contract: marketOpenInterestContract,
+    schema: marketOpenInterestSchema,
+    key: byVenueAndSymbol,
+    // One figure per symbol per poll (seconds apart): a single partition is plenty and keeps them in order.
+    partitions: 1,
+    retentionMs: WEEK_MS,
+  } satisfies TopicSpec<MarketOpenInterest>,
   marketIntegrity: {
     name: 'market.integrity',
     contract: marketIntegrityContract,

@@ -128,6 +128,7 @@ export const storage: Readonly<Record<TopicKey, TopicStorage>> = {
   ]),
   marketMark: market('market_mark', ['mark_price', 'index_price', 'funding_rate', 'next_funding_at']),
   marketLiquidations: market('market_liquidations', ['side', 'price', 'quantity']),
+  marketOpenInterest: market('market_open_interest', ['open_interest', 'open_interest_value', 'via']),
   marketIntegrity: market('market_integrity', [
     'kind',
     lowCardinality('stream'),

@@ -16,6 +16,7 @@ export const factTables: Record<TopicKey, string> = {
   marketDepth: 'market_depth',
   marketMark: 'market_mark',
   marketLiquidations: 'market_liquidations',
+  marketOpenInterest: 'market_open_interest',
   marketIntegrity: 'market_integrity',
   engineOrders: 'engine_orders',
   engineExecutions: 'engine_executions',
@@ -91,6 +92,13 @@ export const validEvents: Record<TopicKey, () => Record<string, unknown>> = {
     side: 'sell',
     price: 64_000,
     quantity: 3,
+  }),
+  marketOpenInterest: () => ({
+    ...marketEnvelope(),
+    type: 'market.open_interest',
+    open_interest: 84_512.3,
+    open_interest_value: 5_493_299_500,
+    via: 'rest',
   }),
   marketIntegrity: () => ({
     ...marketEnvelope(),
