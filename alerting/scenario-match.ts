@@ -20,10 +20,19 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'carrier-nat-login': 'account-takeover',
   'marking-the-close': 'marking-the-close',
   'twap-buyer': 'marking-the-close',
+  'self-cross-stale-order': 'wash-trading',
+  'large-bid-requote': 'spoofing',
+  'market-wide-gloom': 'negative-buzz',
 };
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
-export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>(['carrier-nat-login', 'twap-buyer']);
+export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
+  'carrier-nat-login',
+  'twap-buyer',
+  'self-cross-stale-order',
+  'large-bid-requote',
+  'market-wide-gloom',
+]);
 
 export const isControl = (scenario: string): boolean => CONTROLS.has(scenario as ScenarioName);
 

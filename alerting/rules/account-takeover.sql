@@ -15,16 +15,19 @@
 -- threshold: ingest_grace_seconds = 30   -- a withdrawal waits for the login stream to reach its time, at most this long
 -- threshold: credential_hours = 24        -- password/2FA/API-key changes this long before the login count
 -- threshold: share_pct = 50               -- withdrawn share of what the account deposited in the history
+-- threshold: new_address_pct = 50         -- share of the session's USD sent to first-used addresses for that factor
 -- threshold: min_score = 5                -- below this score no alert
 -- threshold: high_score = 6               -- severity high from this score
 -- threshold: critical_score = 8           -- severity critical from this score
 -- description: Scores each successful login against the account's own history: new IP (1),
 --   new network /24 or /48 (1), new device (3), new country (3), impossible travel (3), no
---   login history at all (3), failed attempts in the hour before (1), a password/2FA/API-key
---   change in the day before (2). Adds the withdrawals its session made (those requested after
+--   login history at all (3), failed attempts in the hour before from a device the account
+--   never logged in with (1; an owner mistyping on their own phone is not a guess), a
+--   password/2FA/API-key change in the day before (2). Adds the withdrawals its session made (those requested after
 --   it and before the next login, within the window),
---   valued in USD (asset_prices_usd: external, own book, cross rate, fallback): a first-used
---   address (2), more than share_pct of the deposits seen (1), more than 3x the largest
+--   valued in USD (asset_prices_usd: external, own book, cross rate, fallback): at least
+--   new_address_pct of that USD sent to first-used addresses (2; a small payment to a new
+--   address beside a large one to the usual address is the owner's pattern), more than share_pct of the deposits seen (1), more than 3x the largest
 --   earlier withdrawal (1). Alerts when the USD sum reaches the threshold and the score
 --   reaches min_score; severity warning/high/critical by score; every factor is in the evidence.
 -- runbook: Freeze withdrawals for the account, contact the owner through a verified channel,
@@ -105,7 +108,11 @@ WITH
             l.country != '' AND countIf(p.outcome = 'success' AND p.at < l.at
                 AND p.at >= l.at - INTERVAL {{travel_hours}} HOUR AND p.country != '' AND p.country != l.country) > 0
                 AS impossible_travel,
-            countIf(p.outcome != 'success' AND p.at < l.at AND p.at >= l.at - INTERVAL 1 HOUR) AS failed_before
+            groupUniqArrayIf(p.device, p.outcome = 'success' AND p.at < l.at) AS known_devices,
+            -- Failed attempts that are guesses: from a device the account never logged in with.
+            length(arrayFilter(d -> d = '' OR NOT has(known_devices, d),
+                groupArrayIf(p.device, p.outcome != 'success' AND p.at < l.at AND p.at >= l.at - INTERVAL 1 HOUR)))
+                AS failed_before
         FROM logins AS l
         INNER JOIN logins AS p ON p.account_id = l.account_id
         WHERE l.outcome = 'success'
@@ -180,6 +187,7 @@ WITH
             -- The withdrawal that took the running sum over the threshold is the trigger.
             arrayFirstIndex(x -> x >= {{withdrawal_usd_min}}, arrayCumSum(arrayMap(x -> x.2, ws))) AS crossing,
             arrayDistinct(arrayMap(x -> x.9, arrayFilter(x -> x.11, ws))) AS new_addresses,
+            arraySum(x -> if(x.11, x.2, 0), ws) AS new_address_usd,
             arrayDistinct(arrayMap(x -> x.7, arrayFilter(x -> x.10 = 'unpriced', ws))) AS unpriced_assets,
             b.largest_before_usd AS largest_before_usd, b.deposited_usd AS deposited_usd,
             cc.changes AS credential_changes,
@@ -193,7 +201,8 @@ WITH
                 ('impossible_travel', 3 * s.impossible_travel),
                 ('failed_logins_before', 1 * (s.failed_before > 0)),
                 ('credential_change', 2 * (length(credential_changes) > 0)),
-                ('new_withdrawal_address', 2 * (length(new_addresses) > 0)),
+                ('new_withdrawal_address', 2 * (new_address_usd > 0
+                    AND new_address_usd * 100 >= {{new_address_pct}} * usd_sum)),
                 ('share_of_deposits', 1 * (deposited_usd > 0 AND usd_sum * 100 >= {{share_pct}} * deposited_usd)),
                 ('above_own_history', 1 * (usd_sum > 3 * largest_before_usd))]) AS factors,
             arraySum(f -> f.2, factors) AS score
@@ -224,6 +233,7 @@ SELECT
         ',"largest_earlier_withdrawal_usd":', toString(round(largest_before_usd, 2)),
         ',"deposited_usd":', toString(round(deposited_usd, 2)),
         ',"new_addresses":', toJSONString(new_addresses),
+        ',"new_addresses_usd":', toString(round(new_address_usd, 2)),
         ',"unpriced_assets":', toJSONString(unpriced_assets),
         ',"withdrawals":[', arrayStringConcat(arrayMap(x -> toJSONString(map(
             'event_id', toString(x.4), 'transfer_id', x.6, 'asset', x.7, 'amount', toString(x.8),

@@ -8,15 +8,17 @@
 -- threshold: window_seconds = 10         -- the seconds before each 1-minute close that are watched
 -- threshold: min_orders = 3              -- the account's taker orders in that window (one order sweeping levels is one)
 -- threshold: min_share_pct = 50          -- its share of the symbol's traded notional in the window
--- threshold: min_move_bps = 15           -- the close moved this far from the last price before the window, its way
+-- threshold: min_move_bps = 15           -- its own trades pushed the price this far its way from the last price before the window
+-- threshold: min_close_move_bps = 0      -- and the close still ended at least this far its way (not back below where it stood)
 -- threshold: min_concentration_pct = 80  -- share of its own taker notional in the minute that falls in the window
 -- threshold: min_closes = 2              -- closes marked like that in the lookback
 -- threshold: lookback_minutes = 15
 -- description: For each 1-minute candle of each symbol on our own book, the account
 --   that took liquidity in the last seconds before the close: enough orders, most of the
---   notional, one direction, the close moved its way from the last price before the window,
---   and most of its own trading of the minute packed into those seconds. Repeated at
---   several closes. Benchmarks that settle on our candle closes are what it distorts.
+--   notional, one direction, its own trades pushing the price its way from the last price
+--   before the window and the close left there (ordinary flow after its last trade may pull
+--   the close back part of the way: the close only has to stay on its side), and most of its
+--   own trading of the minute packed into those seconds. Repeated at several closes. Benchmarks that settle on our candle closes are what it distorts.
 -- runbook: Replay the symbol's tape around the marked closes; check what references those
 --   closes (index, settlement, the account's own positions or loans marked on them). Escalate to
 --   market surveillance; a TWAP or a rebalancing spread evenly over the minute is not this.
@@ -52,6 +54,8 @@ WITH
                countIf(in_window AND side = 'buy') AS buys,
                countIf(in_window) AS trades,
                if(buys * 2 >= trades, 1, -1) AS direction,
+               -- The furthest its own trades took the price, its way.
+               if(direction = 1, maxIf(price, in_window), minIf(price, in_window)) AS reached,
                minIf(at, in_window) AS first_at,
                maxIf(at, in_window) AS last_at,
                argMaxIf(produced_at, at, in_window) AS last_produced
@@ -65,6 +69,7 @@ WITH
                k.last_at AS last_at, k.last_produced AS last_produced, k.orders AS orders, k.direction AS direction,
                k.own_window / c.window_notional AS share,
                k.own_window / k.own_minute AS concentration,
+               (k.reached / c.before_price - 1) * 10000 * k.direction AS impact_bps,
                (c.close_price / c.before_price - 1) * 10000 * k.direction AS move_bps,
                c.before_price AS before_price, c.close_price AS close_price
         FROM takers AS k
@@ -72,7 +77,8 @@ WITH
         WHERE c.before_price > 0 AND c.window_notional > 0
           AND share * 100 >= {{min_share_pct}}
           AND concentration * 100 >= {{min_concentration_pct}}
-          AND move_bps >= {{min_move_bps}}
+          AND impact_bps >= {{min_move_bps}}
+          AND move_bps >= {{min_close_move_bps}}
           AND greatest(k.buys, k.trades - k.buys) * 10 >= 8 * k.trades
     )
 SELECT
@@ -84,12 +90,14 @@ SELECT
     -- The last trade of the close that made the count.
     arraySort(groupArray(last_produced))[toUInt32({{min_closes}})] AS trigger_at,
     concat(toString(count()), ' closes marked on ', arrayStringConcat(groupUniqArray(symbol), ','), ': ',
-           toString(round(avg(share) * 100)), '% of the notional before the close, close moved ',
-           toString(round(avg(move_bps))), ' bps its way') AS summary,
+           toString(round(avg(share) * 100)), '% of the notional before the close, pushed the price ',
+           toString(round(avg(impact_bps))), ' bps its way, close moved ', toString(round(avg(move_bps))),
+           ' bps') AS summary,
     concat('{"closes":[', arrayStringConcat(groupArray(20)(toJSONString(map(
         'symbol', symbol, 'close_at', toString(close_at), 'side', if(direction = 1, 'buy', 'sell'),
         'orders', toString(orders), 'share_pct', toString(round(share * 100, 1)),
-        'concentration_pct', toString(round(concentration * 100, 1)), 'move_bps', toString(round(move_bps, 1)),
+        'concentration_pct', toString(round(concentration * 100, 1)), 'impact_bps', toString(round(impact_bps, 1)),
+        'move_bps', toString(round(move_bps, 1)),
         'price_before', toString(before_price), 'close', toString(close_price)))), ','), ']}') AS evidence
 FROM marked
 GROUP BY account_id

@@ -18,6 +18,9 @@ export const scenarioNames = [
   'carrier-nat-login',
   'marking-the-close',
   'twap-buyer',
+  'self-cross-stale-order',
+  'large-bid-requote',
+  'market-wide-gloom',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

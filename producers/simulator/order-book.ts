@@ -93,6 +93,13 @@ export class OrderBook {
       .map((l) => [l.price, l.orders.reduce((sum, o) => sum + o.quantity - o.filled, 0)]);
   }
 
+  /** Lots offered on the ask side at or under `price`: what a buy limited there could take. */
+  askedUpTo(price: number): number {
+    return this.depth('sell')
+      .filter(([p]) => p <= price)
+      .reduce((sum, [, q]) => sum + q, 0);
+  }
+
   submit(order: IncomingOrder): SubmitResult {
     if (!(Number.isInteger(order.quantity) && order.quantity > 0)) {
       throw new RangeError(`order ${order.orderId}: quantity must be a positive whole number of lots`);

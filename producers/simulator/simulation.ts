@@ -47,6 +47,8 @@ export class Simulation {
   #actionEvents = 0;
   readonly #negatives = new Map<string, number[]>();
   readonly #running = new Set<string>();
+  /** Symbol → the scenario trading it (ScenarioHandle.market). */
+  readonly #claimed = new Map<string, string>();
   #scenarioCount = 0;
 
   constructor(options: SimulationOptions) {
@@ -112,7 +114,7 @@ export class Simulation {
       | { kind: SimLabel['entity_kind']; entity: string; details: Record<string, unknown> }
       | undefined;
     const finish = (at: number): SimOutput[] => {
-      this.#running.delete(id);
+      this.#release(id);
       if (!target || eventIds.length === 0) return [];
       const label: SimLabel = {
         ...this.exchange.envelope(at),
@@ -145,6 +147,13 @@ export class Simulation {
           return pending === 0 ? [...events, ...finish(at)] : events;
         });
       },
+      market: (candidates = [...this.exchange.markets.values()], wholeRun = false) => {
+        const free = candidates.filter((m) => !this.#claimed.has(m.symbol));
+        const market = rng.pick(free.length > 0 ? free : candidates);
+        // A whole-run claim has an owner no finishing scenario releases.
+        this.#claimed.set(market.symbol, wholeRun ? `${id} (whole run)` : id);
+        return market;
+      },
       negativeMentions: (token, from, to) =>
         (this.#negatives.get(token) ?? []).filter((t) => t >= from && t < to).length,
       label: (kind, entity, details) => {
@@ -153,7 +162,12 @@ export class Simulation {
     };
     this.#running.add(id);
     scenario.start(handle, time);
-    if (pending === 0) this.#running.delete(id);
+    if (pending === 0) this.#release(id);
+  }
+
+  #release(id: string): void {
+    this.#running.delete(id);
+    for (const [symbol, owner] of this.#claimed) if (owner === id) this.#claimed.delete(symbol);
   }
 
   #scheduleTrading(time: number): void {

@@ -3,11 +3,11 @@ import { accountTakeover } from './account-takeover.js';
 import { accountTakeoverSplit } from './account-takeover-split.js';
 import { carrierNatLogin } from './carrier-nat-login.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
-import { negativeBuzz } from './negative-buzz.js';
+import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
 import { pumpAndDump } from './pump-and-dump.js';
 import type { Scenario } from './scenario.js';
-import { spoofing } from './spoofing.js';
-import { washTrading } from './wash-trading.js';
+import { largeBidRequote, spoofing } from './spoofing.js';
+import { selfCrossStaleOrder, washTrading } from './wash-trading.js';
 
 /** Every scenario by name: a new one is one module and one entry here (and in the contract's list). */
 export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
@@ -20,4 +20,7 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'carrier-nat-login': carrierNatLogin,
   'marking-the-close': markingTheClose,
   'twap-buyer': twapBuyer,
+  'self-cross-stale-order': selfCrossStaleOrder,
+  'large-bid-requote': largeBidRequote,
+  'market-wide-gloom': marketWideGloom,
 };

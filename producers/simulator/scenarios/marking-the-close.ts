@@ -11,39 +11,44 @@ export function liftAsks(h: ScenarioHandle, t: number, buyer: Account, market: M
   const ask = book.bestAsk();
   if (ask === undefined) return [];
   const limit = ask + bpsOf(ask, bps);
-  const lots = book
-    .depth('sell')
-    .filter(([p]) => p <= limit)
-    .reduce((s, [, q]) => s + q, 0);
+  const lots = book.askedUpTo(limit);
   return h.exchange.place(t, buyer.id, market.symbol, 'buy', limit, Math.max(lots, 1), 'ioc').events;
 }
 
+/** When the marker buys, in ms before each close: sparse early, dense at the very end. */
+const BUYS_BEFORE_CLOSE_MS = [
+  7_000, 5_600, 4_400, 3_400, 2_600, 1_900, 1_400, 1_000, 700, 450, 280, 160, 80, 30,
+];
+
 /**
- * Marking the close: in the last seconds before each of three consecutive 1-minute candle
- * closes, one account takes the asks in 6 quick buys, so the candle closes well above
- * where it stood: most of the volume before the close is its own, and almost none of its
- * trading happens elsewhere in the minute.
+ * Marking the close: in the last seconds before each of four consecutive 1-minute candle
+ * closes, one account keeps taking the asks, faster and faster up to a few milliseconds
+ * before the close, so the candle closes well above where it stood: most of the volume
+ * before the close is its own, and almost none of its trading happens elsewhere in the
+ * minute. A buy that finds the asks already taken trades nothing (as on a real book); buying
+ * that often takes the makers' fresh asks as they come, and the last trade before the close
+ * is most often its own, whatever the background does.
  */
 export const markingTheClose: Scenario = {
   name: 'marking-the-close',
-  description: 'one account lifts the asks in the seconds before three consecutive 1-minute closes',
+  description: 'one account lifts the asks in the seconds before four consecutive 1-minute closes',
   start(h, time) {
     const account = h.rng.pick(h.customers);
-    const market = h.rng.pick([...h.exchange.markets.values()]);
-    const closes = 3;
-    const buys = 6;
-    // The first close far enough away that its first buy (6 s before it) is still ahead.
-    const firstClose = Math.ceil((time + 7_000) / MINUTE_MS) * MINUTE_MS;
+    const market = h.market();
+    const closes = 4;
+    const firstMs = BUYS_BEFORE_CLOSE_MS[0] as number;
+    // The first close far enough away that its first buy is still ahead.
+    const firstClose = Math.ceil((time + firstMs + 1_000) / MINUTE_MS) * MINUTE_MS;
     h.label('account', account.id, {
       symbol: market.symbol,
       closes,
-      buys_per_close: buys,
+      buys_per_close: BUYS_BEFORE_CLOSE_MS.length,
       first_close: firstClose,
     });
     for (let c = 0; c < closes; c += 1)
-      for (let b = 0; b < buys; b += 1) {
-        // 6 s … 0.3 s before the close, each lifting the asks 30 bps.
-        const at = firstClose + c * MINUTE_MS - 6_000 + Math.round((b * 5_700) / (buys - 1));
+      for (const before of BUYS_BEFORE_CLOSE_MS) {
+        // Each lifting the asks 30 bps over the best.
+        const at = firstClose + c * MINUTE_MS - before;
         h.at(at - time, (t) => liftAsks(h, t, account, market, 30));
       }
   },
@@ -59,7 +64,7 @@ export const twapBuyer: Scenario = {
   description: 'negative control: a large buyer spreading its buys evenly over almost two minutes (TWAP)',
   start(h) {
     const account = h.rng.pick(h.customers);
-    const market = h.rng.pick([...h.exchange.markets.values()]);
+    const market = h.market();
     h.label('account', account.id, { symbol: market.symbol, every_ms: 3_500, buys: 30 });
     for (let i = 0; i < 30; i += 1) h.at(i * 3_500, (t) => liftAsks(h, t, account, market, 10));
   },

@@ -12,7 +12,7 @@ export const negativeBuzz: Scenario = {
   name: 'negative-buzz',
   description: 'negative mentions of a token up more than 200% within 30 minutes',
   start(h, time) {
-    const token = h.rng.pick([...h.exchange.markets.values()]).token;
+    const token = h.market(undefined, true).token;
     const baseline = h.negativeMentions(token, time - WINDOW_MS, time);
     const spike = Math.max(30, 4 * baseline + 10);
     const spreadMs = h.rng.int(60_000, 120_000);
@@ -26,5 +26,27 @@ export const negativeBuzz: Scenario = {
         simulatedMention(h.exchange, h.rng, t, token, 'negative'),
       ]);
     }
+  },
+};
+
+/**
+ * Negative control for negative-buzz: a bad day for the whole market, negative mentions of
+ * every token at once, none of them singled out: each token's count stays under the rule's
+ * minimum volume (12 on the labelled token, 6 on each other), so nothing token-specific is news.
+ */
+export const marketWideGloom: Scenario = {
+  name: 'market-wide-gloom',
+  description: 'negative control: negative mentions of every token at once, none singled out',
+  start(h) {
+    const token = h.market(undefined, true).token;
+    const others = [...h.exchange.markets.values()].map((m) => m.token).filter((t) => t !== token);
+    const spreadMs = 60_000;
+    const mentions = [...Array<string>(12).fill(token), ...others.flatMap((t) => Array<string>(6).fill(t))];
+    h.label('token', token, { own_negative_mentions: 12, per_other_token: 6, spread_ms: spreadMs });
+    mentions.forEach((t, i) => {
+      h.at(Math.floor((i * spreadMs) / mentions.length), (at) => [
+        simulatedMention(h.exchange, h.rng, at, t, 'negative'),
+      ]);
+    });
   },
 };

@@ -12,7 +12,7 @@ export const pumpAndDump: Scenario = {
   description: 'organisers accumulate, a burst of positive mentions and buys lifts the price, then they dump',
   start(h) {
     const markets = [...h.exchange.markets.values()];
-    const market = h.rng.pick(markets.filter((m) => m.symbol === 'DOGEUSDT' || m.symbol === 'PEPEUSDT'));
+    const market = h.market(markets.filter((m) => m.symbol === 'DOGEUSDT' || m.symbol === 'PEPEUSDT'));
     const organisers = [h.rng.pick(h.customers), h.rng.pick(h.customers)];
     const crowd = Array.from({ length: h.rng.int(8, 15) }, () => h.rng.pick(h.customers));
     const mentions = h.rng.int(25, 40);
@@ -56,10 +56,7 @@ export const pumpAndDump: Scenario = {
         if (ask === undefined) return [];
         const limit = ask + bpsOf(ask, h.rng.int(30, 100));
         // Most of what is offered up to the limit: each buy lifts the ask, makers re-quote higher.
-        const offered = book()
-          .depth('sell')
-          .filter(([p]) => p <= limit)
-          .reduce((s, [, q]) => s + q, 0);
+        const offered = book().askedUpTo(limit);
         const lots = Math.round(offered * (0.6 + 0.4 * h.rng.next())) + market.typicalLots;
         const events = h.exchange.place(
           t,

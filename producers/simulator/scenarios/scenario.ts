@@ -2,6 +2,7 @@ import type { ScenarioName, SimLabel } from '../../../lib/contracts/simulation.j
 import type { Rng } from '../../../lib/random.js';
 import type { Account } from '../accounts.js';
 import type { SimEvent, SimExchange } from '../exchange.js';
+import type { Market } from '../markets.js';
 
 /**
  * What a scenario may do: schedule steps on the simulation clock (each step's events
@@ -14,6 +15,13 @@ export interface ScenarioHandle {
   readonly customers: readonly Account[];
   /** Runs `step` `delayMs` after the scenario started (or after `from`, when given). */
   at(delayMs: number, step: (time: number) => SimEvent[], from?: number): void;
+  /**
+   * A market to trade on, drawn from `candidates` (every market by default) among those no
+   * other running scenario trades, when one is free: each label then judges one behaviour,
+   * not two scenarios' orders mixed on one book. `wholeRun`: kept from every later scenario
+   * too, for labels about a token, which a rule judges over a long window.
+   */
+  market(candidates?: readonly Market[], wholeRun?: boolean): Market;
   /** Negative mentions of `token` the simulation produced with time in [from, to). */
   negativeMentions(token: string, from: number, to: number): number;
   /** The label's entity and the parameters worth knowing when a detection is judged. */

@@ -1,5 +1,6 @@
 import { customerIp, newDevice } from '../accounts.js';
 import type { SimEvent } from '../exchange.js';
+import { bpsOf } from '../markets.js';
 import type { Scenario } from './scenario.js';
 
 /**
@@ -13,7 +14,7 @@ export const washTrading: Scenario = {
     const ring = h.rng.chance(0.5);
     const first = h.rng.pick(h.customers);
     const second = ring ? h.rng.pick(h.customers.filter((a) => a.id !== first.id)) : first;
-    const market = h.rng.pick([...h.exchange.markets.values()]);
+    const market = h.market();
     const rounds = h.rng.int(8, 14);
     const details: Record<string, unknown> = {
       variant: ring ? 'shared-ip-device' : 'self-match',
@@ -53,5 +54,38 @@ export const washTrading: Scenario = {
         return [...sell.events, ...buy.events];
       });
     for (let i = 0; i < rounds; i += 1) round(i, 0, start + i * h.rng.int(1_000, 2_000));
+  },
+};
+
+/**
+ * Negative control for wash-trading: a customer whose own buy now and then runs into its own
+ * sell, resting for seconds a few bps above the ask, after taking other sellers' asks first:
+ * an accidental self-match (what self-trade prevention exists for), not pre-arranged volume.
+ */
+export const selfCrossStaleOrder: Scenario = {
+  name: 'self-cross-stale-order',
+  description:
+    'negative control: a buy that sweeps the asks up to the account’s own sell resting there for seconds',
+  start(h) {
+    const account = h.rng.pick(h.customers);
+    const market = h.market();
+    const rounds = 4;
+    h.label('account', account.id, { symbol: market.symbol, rounds });
+    for (let i = 0; i < rounds; i += 1) {
+      const at = i * 12_000;
+      let sellPrice = 0;
+      h.at(at, (t) => {
+        const book = h.exchange.book(market.symbol);
+        const ask = book.bestAsk() ?? (book.bestBid() ?? 1) + 2;
+        sellPrice = ask + Math.max(1, bpsOf(ask, h.rng.int(3, 8)));
+        return h.exchange.place(t, account.id, market.symbol, 'sell', sellPrice, market.typicalLots).events;
+      });
+      h.at(at + h.rng.int(4_000, 8_000), (t) => {
+        // Everything offered up to its own price: others' asks first, its own last in line.
+        const lots = h.exchange.book(market.symbol).askedUpTo(sellPrice);
+        return h.exchange.place(t, account.id, market.symbol, 'buy', sellPrice, Math.max(lots, 1), 'ioc')
+          .events;
+      });
+    }
   },
 };
