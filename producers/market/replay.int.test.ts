@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../lib/clickhouse/client.js';
+import { queryNumber, queryRows } from '../../lib/clickhouse/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { createMetricsRegistry } from '../../lib/service/metrics.js';
 import { type Pipeline, startPipeline, testLog } from '../../test/pipeline-fixture.js';
@@ -15,7 +15,7 @@ import { venues } from './venues/index.js';
 
 const samples = join(dirname(fileURLToPath(import.meta.url)), 'samples');
 
-/** The shipped samples, replayed at full speed through the venue adapters, fill the facts of both venues. */
+/** The shipped samples, replayed at full speed through the venue adapters, fill the facts of the three venues. */
 describe('replay', () => {
   let pipeline: Pipeline;
   let producer: EventProducer;
@@ -33,11 +33,11 @@ describe('replay', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('plays both samples into Kafka and ClickHouse, with the recorded gap reported once', async () => {
+  it('plays the three samples into Kafka and ClickHouse, with each recorded gap reported once', async () => {
     const metrics = new MarketMetrics(createMetricsRegistry('replay-test'));
     // A small buffer: the replay must wait for Kafka rather than drop.
     const sink = new KafkaSink({ producer, capacity: 3000, batchMax: 1000, metrics, log: testLog });
-    for (const file of ['binance-usdm.jsonl.gz', 'bybit-linear.jsonl.gz']) {
+    for (const file of ['binance-usdm.jsonl.gz', 'bybit-linear.jsonl.gz', 'okx-swap.jsonl.gz']) {
       const report = await replayRecording({
         file: join(samples, file),
         speed: 'max',
@@ -56,7 +56,8 @@ describe('replay', () => {
     const sent = (await metricValue(metrics.events)) - (await metricValue(metrics.integrity));
 
     const facts = ['market_trades', 'market_book_l1', 'market_depth', 'market_mark', 'market_liquidations'];
-    const union = facts.map((f) => `SELECT venue FROM ${f}`).join(' UNION ALL ');
+    // Open interest comes only from OKX's stream (the others' is polled over REST).
+    const union = [...facts, 'market_open_interest'].map((f) => `SELECT venue FROM ${f}`).join(' UNION ALL ');
     await pipeline.waitForCount(`SELECT count() FROM (${union}) SETTINGS union_default_mode = 'ALL'`, sent);
     const rows = await queryRows<{ fact: string; venue: string; n: string }>(
       pipeline.clickhouse,
@@ -65,20 +66,26 @@ describe('replay', () => {
         .join(' UNION ALL ')} ORDER BY fact, venue`,
     );
     for (const fact of facts) {
-      for (const venue of ['binance', 'bybit']) {
+      for (const venue of ['binance', 'bybit', 'okx']) {
         expect(
           Number(rows.find((r) => r.fact === fact && r.venue === venue)?.n ?? 0),
           `${fact} ${venue}`,
         ).toBeGreaterThan(0);
       }
     }
-    // The one gap in the Binance sample, found and reported; nothing else looked wrong.
-    await pipeline.waitForCount('SELECT count() FROM market_integrity', 1);
+    expect(
+      await queryNumber(pipeline.clickhouse, "SELECT count() FROM market_open_interest WHERE venue = 'okx'"),
+    ).toBe(20);
+    // The one gap in the Binance and in the OKX sample, found and reported; nothing else looked wrong.
+    await pipeline.waitForCount('SELECT count() FROM market_integrity', 2);
     const integrity = await queryRows<{ venue: string; symbol: string; kind: string }>(
       pipeline.clickhouse,
-      'SELECT venue, symbol, toString(kind) AS kind FROM market_integrity',
+      'SELECT venue, symbol, toString(kind) AS kind FROM market_integrity ORDER BY venue',
     );
-    expect(integrity).toEqual([{ venue: 'binance', symbol: 'BTCUSDT', kind: 'sequence_gap' }]);
+    expect(integrity).toEqual([
+      { venue: 'binance', symbol: 'BTCUSDT', kind: 'sequence_gap' },
+      { venue: 'okx', symbol: 'ETHUSDT', kind: 'sequence_gap' },
+    ]);
     // Rebased: the sample reads as a fresh feed, with its recorded latency.
     const [fresh] = await queryRows<{ age_s: string; p50_latency_ms: string }>(
       pipeline.clickhouse,

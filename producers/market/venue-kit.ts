@@ -1,4 +1,6 @@
 import { newEventId } from '../../lib/contracts/envelope.js';
+import { messageOf } from '../../lib/errors.js';
+import type { VenueContext } from './venue.js';
 
 /** Helpers shared by venue files: envelopes, number parsing, duplicate guards. */
 
@@ -60,6 +62,20 @@ export function parseLevels(value: unknown): { prices: number[]; sizes: number[]
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A frame as a JSON object, or undefined after rejecting it (unreadable JSON, or not an object). */
+export function readObject(frame: string, ctx: VenueContext): Record<string, unknown> | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(frame);
+  } catch (err) {
+    ctx.reject(frame, `invalid JSON: ${messageOf(err)}`);
+    return undefined;
+  }
+  if (isObject(message)) return message;
+  ctx.reject(frame, 'not a JSON object');
+  return undefined;
+}
 
 /** A whole number id from the wire, or NaN. */
 export const intOf = (value: unknown): number =>

@@ -4,6 +4,7 @@ import type {
   MarketIntegrity,
   MarketLiquidation,
   MarketMark,
+  MarketOpenInterest,
   MarketTopicKey,
   MarketTrade,
 } from '../../lib/contracts/market.js';
@@ -23,6 +24,7 @@ export type Emission =
   | { topic: 'marketDepth'; event: MarketDepth }
   | { topic: 'marketMark'; event: MarketMark }
   | { topic: 'marketLiquidations'; event: MarketLiquidation }
+  | { topic: 'marketOpenInterest'; event: MarketOpenInterest }
   | { topic: 'marketIntegrity'; event: MarketIntegrity };
 
 export type IntegrityReport = Pick<

@@ -20,7 +20,7 @@ const px = (n: number) => n.toFixed(1);
 const qty = (n: number) => n.toFixed(3);
 type Level = [string, string];
 
-abstract class MarketScript {
+export abstract class MarketScript {
   protected readonly random: () => number;
   protected mid: number;
   /** Venue clock, ms: advanced by the caller through `tick`. */

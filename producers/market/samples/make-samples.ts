@@ -1,14 +1,16 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OkxScript, okxInstruments, okxReply } from '../okx-wire-script.js';
 import { Recorder } from '../recording.js';
 import { BinanceScript, BybitScript, bybitReply, prng } from '../wire-script.js';
 
 /**
- * Writes the shipped samples: 30 seconds of Binance USDⓈ-M and Bybit linear traffic for
+ * Writes the shipped samples: 30 seconds of Binance USDⓈ-M, Bybit linear and OKX swap traffic for
  * BTCUSDT and ETHUSDT in each venue's exact wire format (these machines have no internet,
  * so the frames follow the venues' documented formats rather than a live capture). Each
  * Binance book starts with a recorded REST snapshot; BTCUSDT on Binance has one sequence gap
- * and its resync snapshot, so a replay shows the integrity watcher at work.
+ * and its resync snapshot, so a replay shows the integrity watcher at work; on OKX, ETHUSDT
+ * loses two books updates (a prevSeqId break) and gets its resubscription's snapshot.
  *   npx tsx producers/market/samples/make-samples.ts
  */
 
@@ -88,6 +90,52 @@ async function bybitSample(path: string): Promise<number> {
   return recorder.lines;
 }
 
+async function okxSample(path: string): Promise<number> {
+  lastArrival = 0;
+  const recorder = new Recorder(path);
+  const scripts = [
+    new OkxScript('BTCUSDT', START, 31, 67_005, 0.01),
+    new OkxScript('ETHUSDT', START, 32, 3_650, 0.1),
+  ];
+  // The contract sizes the connector asks for before it reads a size.
+  recorder.rest('okx', arrival(START), '/api/v5/public/instruments?instType=SWAP', okxInstruments(scripts));
+  for (const s of scripts) {
+    recorder.frame('okx', arrival(START), okxReply('subscribe', { channel: 'books', instId: s.instId }));
+    recorder.frame('okx', arrival(s.now), s.booksSnapshot(100));
+    recorder.frame('okx', arrival(s.now), s.indexTickers());
+    recorder.frame('okx', arrival(s.now), s.fundingRate());
+  }
+  for (let tick = 0; tick < SECONDS * 10; tick++) {
+    for (const s of scripts) {
+      s.tick(100);
+      const frame = (f: string) => recorder.frame('okx', arrival(s.now), f);
+      if (tick === SECONDS * 5 && s.symbol === 'ETHUSDT') {
+        s.skipUpdates(2);
+        frame(s.booksUpdate());
+        // What OKX sends after the connector's unsubscribe + subscribe.
+        frame(okxReply('unsubscribe', { channel: 'books', instId: s.instId }));
+        frame(okxReply('subscribe', { channel: 'books', instId: s.instId }));
+        frame(s.booksSnapshot(100));
+      }
+      frame(s.booksUpdate());
+      frame(tick % 50 === 49 ? s.booksNoChange() : s.booksUpdate());
+      frame(s.trades());
+      frame(s.tickers());
+      if (tick % 10 === 0) frame(s.markPrice());
+      if (tick % 10 === 5) frame(s.indexTickers());
+      if (tick % 50 === 0) frame(s.fundingRate());
+      if (tick % 30 === 0) frame(s.openInterest());
+      if (tick % 70 === 40) frame(s.liquidation());
+    }
+    if (tick % 200 === 199) recorder.frame('okx', arrival(START + tick * 100), 'pong');
+  }
+  await recorder.close();
+  return recorder.lines;
+}
+
 const binanceLines = await binanceSample(join(here, 'binance-usdm.jsonl.gz'));
 const bybitLines = await bybitSample(join(here, 'bybit-linear.jsonl.gz'));
-process.stdout.write(`wrote ${binanceLines} Binance and ${bybitLines} Bybit lines to ${here}\n`);
+const okxLines = await okxSample(join(here, 'okx-swap.jsonl.gz'));
+process.stdout.write(
+  `wrote ${binanceLines} Binance, ${bybitLines} Bybit and ${okxLines} OKX lines to ${here}\n`,
+);

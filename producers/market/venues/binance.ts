@@ -1,7 +1,15 @@
 import type { MarketLiquidation, MarketTrade } from '../../../lib/contracts/market.js';
-import { messageOf } from '../../../lib/errors.js';
 import type { VenueAdapter, VenueContext, VenueDefinition, VenueOptions } from '../venue.js';
-import { intOf, isObject, MonotonicIds, marketFields, num, parseLevels, RecentKeys } from '../venue-kit.js';
+import {
+  intOf,
+  isObject,
+  MonotonicIds,
+  marketFields,
+  num,
+  parseLevels,
+  RecentKeys,
+  readObject,
+} from '../venue-kit.js';
 import { BinanceDepthSync } from './binance-depth.js';
 
 /**
@@ -79,17 +87,8 @@ class BinanceAdapter implements VenueAdapter {
   }
 
   onFrame(frame: string, receivedAt: number): string | undefined {
-    let message: unknown;
-    try {
-      message = JSON.parse(frame);
-    } catch (err) {
-      this.#ctx.reject(frame, `invalid JSON: ${messageOf(err)}`);
-      return undefined;
-    }
-    if (!isObject(message)) {
-      this.#ctx.reject(frame, 'not a JSON object');
-      return undefined;
-    }
+    const message = readObject(frame, this.#ctx);
+    if (!message) return undefined;
     // Replies to SUBSCRIBE-style requests: `{"result": null, "id": 1}`.
     if ('id' in message && 'result' in message) return undefined;
     if ('error' in message) {

@@ -1,8 +1,16 @@
 import type { MarketLiquidation, MarketTrade } from '../../../lib/contracts/market.js';
-import { messageOf } from '../../../lib/errors.js';
 import { OrderBook } from '../order-book.js';
 import type { VenueAdapter, VenueContext, VenueDefinition, VenueOptions } from '../venue.js';
-import { intOf, isObject, MonotonicIds, marketFields, num, parseLevels, RecentKeys } from '../venue-kit.js';
+import {
+  intOf,
+  isObject,
+  MonotonicIds,
+  marketFields,
+  num,
+  parseLevels,
+  RecentKeys,
+  readObject,
+} from '../venue-kit.js';
 
 /**
  * Bybit v5 public linear (USDT perpetuals), one connection to `/v5/public/linear`:
@@ -98,17 +106,8 @@ class BybitAdapter implements VenueAdapter {
   close(): void {}
 
   onFrame(frame: string, receivedAt: number): string | undefined {
-    let message: unknown;
-    try {
-      message = JSON.parse(frame);
-    } catch (err) {
-      this.#ctx.reject(frame, `invalid JSON: ${messageOf(err)}`);
-      return undefined;
-    }
-    if (!isObject(message)) {
-      this.#ctx.reject(frame, 'not a JSON object');
-      return undefined;
-    }
+    const message = readObject(frame, this.#ctx);
+    if (!message) return undefined;
     if (typeof message.op === 'string') {
       // Replies to subscribe and ping; a refused subscription is a feed we will never get.
       if (message.success === false)
