@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../lib/clickhouse/client.js';
 import { marketTopics } from '../lib/contracts/market.js';
@@ -9,8 +12,10 @@ import { waitForConsumers } from '../test/kafka-readiness.js';
 import { type Pipeline, startPipeline, testLog } from '../test/pipeline-fixture.js';
 import { normalise, sameRows } from '../test/rollup-compare.js';
 import { everyNth } from '../test/warehouse-data.js';
+import { cookbookQueries } from './cookbook.js';
 
 type Row = Record<string, unknown>;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * The derivatives rollups against the same figures recomputed from the raw facts, on
@@ -131,6 +136,31 @@ describe('derivatives rollups', () => {
     const eth = expected.filter((r) => r.symbol === 'ETHUSDT');
     expect(eth.filter((r) => r.previous_open_interest === null)).toHaveLength(2);
     expect(expected.filter((r) => r.oi_change !== null).length).toBeGreaterThan(200);
+  }, 120_000);
+
+  it('docs/derivatives.md cookbook queries run on the rollups and answer from them', async () => {
+    const queries = cookbookQueries(readFileSync(join(root, 'docs/derivatives.md'), 'utf8'));
+    const run = async (id: string) => rows(queries.get(id) as string);
+    // CVD at each market's last minute is all its aggressor buys minus sells.
+    const cvd = await run('cvd_per_market');
+    const lastCvd = new Map(cvd.map((r) => [`${r.venue}:${r.symbol}`, Number(r.cvd)]));
+    for (const [market, value] of lastCvd) {
+      const own = data.trades.filter((t) => `${t.venue}:${t.symbol}` === market);
+      const delta = own.reduce((n, t) => n + (t.side === 'buy' ? t.quantity : -t.quantity), 0);
+      expect(value, market).toBeCloseTo(delta, 6);
+    }
+    expect(lastCvd.size).toBe(4);
+    expect((await run('whale_minutes')).length).toBeGreaterThanOrEqual(4);
+    expect((await run('funding_now')).map((r) => `${r.venue}:${r.symbol}`).sort()).toEqual(
+      [...lastCvd.keys()].sort(),
+    );
+    const liquidations = await run('liquidations_by_hour');
+    expect(liquidations.reduce((n, r) => n + Number(r.longs) + Number(r.shorts), 0)).toBe(
+      data.liquidations.length,
+    );
+    for (const r of await run('oi_moves'))
+      expect(Math.abs(Number(r.oi_change_pct))).toBeGreaterThanOrEqual(1);
+    expect((await run('divergence_top'))[0]).toMatchObject({ symbol: 'BTCUSDT', venues: 2 });
   }, 120_000);
 });
 
