@@ -38,6 +38,8 @@ describe('market connector config', () => {
     expect(() => loadMarketConfig({ MARKET_OPEN_INTEREST_INTERVAL_MS: '500' })).toThrow(
       /MARKET_OPEN_INTEREST_INTERVAL_MS.*must be 0 \(off\) or at least 1000 ms/,
     );
-    expect(loadMarketConfig({ MARKET_OPEN_INTEREST_INTERVAL_MS: '0' }).MARKET_OPEN_INTEREST_INTERVAL_MS).toBe(0);
+    expect(loadMarketConfig({ MARKET_OPEN_INTEREST_INTERVAL_MS: '0' }).MARKET_OPEN_INTEREST_INTERVAL_MS).toBe(
+      0,
+    );
   });
 });
