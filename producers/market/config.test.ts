@@ -31,5 +31,15 @@ describe('market connector config', () => {
       /MARKET_PLANNED_RECONNECT_MS=90000000: must be below binance's connection age limit/,
     );
     expect(() => loadMarketConfig({ MARKET_STALE_FEED_MS: 'soon' })).toThrow(/MARKET_STALE_FEED_MS="soon"/);
+    const okxSymbols = Array.from({ length: 69 }, (_, i) => `S${i}USDT`).join(',');
+    expect(() => loadMarketConfig({ MARKET_VENUES: 'okx', MARKET_SYMBOLS: okxSymbols })).toThrow(
+      /okx needs 484 streams, more than the 480 one connection may carry/,
+    );
+    expect(() => loadMarketConfig({ MARKET_OPEN_INTEREST_INTERVAL_MS: '500' })).toThrow(
+      /MARKET_OPEN_INTEREST_INTERVAL_MS.*must be 0 \(off\) or at least 1000 ms/,
+    );
+    expect(loadMarketConfig({ MARKET_OPEN_INTEREST_INTERVAL_MS: '0' }).MARKET_OPEN_INTEREST_INTERVAL_MS).toBe(
+      0,
+    );
   });
 });

@@ -21,6 +21,8 @@ export const marketDefaults = {
   MARKET_BUFFER_MAX_EVENTS: 100_000,
   MARKET_BATCH_MAX_EVENTS: 5_000,
   MARKET_DEPTH_SNAPSHOT_LIMIT: 1000,
+  // Venues update open interest every few seconds; 10 s is 2 symbols × 3 venues well inside every REST limit.
+  MARKET_OPEN_INTEREST_INTERVAL_MS: 10_000,
   MARKET_OPS_PORT: 9464,
 } as const;
 
@@ -61,6 +63,12 @@ export const marketConfigSchema = z
       .min(5)
       .max(1000)
       .default(marketDefaults.MARKET_DEPTH_SNAPSHOT_LIMIT),
+    /** How often each venue's open-interest endpoint is polled per symbol; 0 turns polling off. */
+    MARKET_OPEN_INTEREST_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .refine((ms) => ms === 0 || ms >= 1_000, 'must be 0 (off) or at least 1000 ms')
+      .default(marketDefaults.MARKET_OPEN_INTEREST_INTERVAL_MS),
     /** /healthz and /metrics; 0 picks a free port. */
     MARKET_OPS_PORT: env.port().default(marketDefaults.MARKET_OPS_PORT),
   })

@@ -10,6 +10,8 @@ import { startOpsServer } from '../../lib/service/ops-server.js';
 import { loadMarketConfig, type MarketConfig } from './config.js';
 import { VenueFeed } from './connector.js';
 import { MarketMetrics, metricValue } from './metrics.js';
+import { OpenInterestPoller } from './open-interest/poller.js';
+import { openInterestSources } from './open-interest/sources.js';
 import { Recorder } from './recording.js';
 import { replayRecording } from './replay.js';
 import { DiscardSink, KafkaSink, type Sink } from './sink.js';
@@ -59,6 +61,31 @@ function startFeeds(
   });
 }
 
+/** An open-interest poller for each configured venue that has an endpoint for it. */
+function startOpenInterestPollers(
+  market: MarketConfig,
+  sink: Sink,
+  metrics: MarketMetrics,
+): OpenInterestPoller[] {
+  if (market.MARKET_OPEN_INTEREST_INTERVAL_MS === 0) return [];
+  return market.MARKET_VENUES.flatMap((id) => {
+    const source = openInterestSources[id];
+    const endpoints = market.endpoints[id];
+    if (!source || !endpoints) return [];
+    const poller = new OpenInterestPoller({
+      source,
+      symbols: market.MARKET_SYMBOLS,
+      restUrl: endpoints.restUrl,
+      intervalMs: market.MARKET_OPEN_INTEREST_INTERVAL_MS,
+      sink,
+      metrics,
+      log,
+    });
+    poller.start();
+    return [poller];
+  });
+}
+
 async function connectKafkaSink(market: MarketConfig, metrics: MarketMetrics) {
   const config = loadConfig();
   const producer = await EventProducer.connect(createKafka(config, log), config, log);
@@ -79,6 +106,7 @@ async function run(options: { record?: string }): Promise<void> {
   const { producer, sink } = await connectKafkaSink(market, metrics);
   const recorder = options.record ? new Recorder(options.record) : undefined;
   const feeds = startFeeds(market, sink, metrics, recorder);
+  const pollers = startOpenInterestPollers(market, sink, metrics);
   const ops = await startOpsServer({
     port: market.MARKET_OPS_PORT,
     registry,
@@ -93,7 +121,7 @@ async function run(options: { record?: string }): Promise<void> {
     'market connector running',
   );
   onShutdown(log, async () => {
-    await Promise.all(feeds.map((f) => f.stop()));
+    await Promise.all([...feeds.map((f) => f.stop()), ...pollers.map((p) => p.stop())]);
     await sink.close();
     await producer.close();
     await recorder?.close();

@@ -10,6 +10,7 @@ export class MarketMetrics {
   readonly reconnects: Counter<'venue' | 'reason'>;
   readonly dropped: Counter<'venue' | 'topic'>;
   readonly duplicates: Counter<'venue'>;
+  readonly openInterestPolls: Counter<'venue' | 'outcome'>;
   readonly rejected: Counter<'topic'>;
   readonly produceFailures: Counter<'topic'>;
   readonly buffered: Gauge;
@@ -63,6 +64,12 @@ export class MarketMetrics {
       name: 'tradewatch_market_duplicate_events_total',
       help: 'events seen twice (overlapping connections) and published once',
       labelNames: ['venue'],
+      registers,
+    });
+    this.openInterestPolls = new Counter({
+      name: 'tradewatch_market_open_interest_polls_total',
+      help: 'open-interest REST polls by outcome: published, unchanged, rate_limited, deferred (waiting out a limit), failed',
+      labelNames: ['venue', 'outcome'],
       registers,
     });
     this.rejected = new Counter({

@@ -30,7 +30,10 @@ export interface FakeVenue {
 
 export interface FakeVenueOptions {
   /** Answers a REST request; undefined → 404. */
-  rest?: (path: string, query: URLSearchParams) => { status: number; body: string } | undefined;
+  rest?: (
+    path: string,
+    query: URLSearchParams,
+  ) => { status: number; body: string; headers?: Record<string, string> } | undefined;
   /** Runs when a client connects (e.g. to send a greeting). */
   onConnect?: (socket: WebSocket, request: IncomingMessage) => void;
   /** Runs for each client text message (e.g. Bybit subscribe and ping). */
@@ -51,7 +54,7 @@ export async function startFakeVenue(options: FakeVenueOptions = {}): Promise<Fa
         .end('{"code":-1121,"msg":"Invalid symbol."}');
       return;
     }
-    res.writeHead(reply.status, { 'Content-Type': 'application/json' }).end(reply.body);
+    res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers }).end(reply.body);
   });
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket, request) => {
