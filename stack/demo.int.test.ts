@@ -14,7 +14,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * measured by running `make demo` (README), not asserted here, where other test files share the
  * two cores. This run is long enough that a slow alert shows up late rather than missing.
  */
-const DURATION_S = 210;
+const DURATION_S = 300;
 
 /** Processes whose command line or environment names `dir`: the demo's broker and ClickHouse host. */
 function processesUsing(dir: string): string[] {
