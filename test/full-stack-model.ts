@@ -33,21 +33,17 @@ export interface Service {
   healthcheck?: { test?: string[]; start_period?: string };
   restart?: string;
   depends_on?: Record<string, { condition: string }>;
+  networks?: Record<string, { aliases?: string[] } | null>;
 }
 export interface Project {
   services: Record<string, Service>;
 }
 
-export function loadProject(): Project {
+/** The merged compose project as compose-go loads it (validated); `files` defaults to `make start`'s four. */
+export function loadProject(files: readonly string[] = composeFiles): Project {
   const out = execFileSync(
     'go',
-    [
-      'run',
-      '.',
-      '-env-file',
-      join(stackRoot, '.env.example'),
-      ...composeFiles.map((f) => join(stackRoot, f)),
-    ],
+    ['run', '.', '-env-file', join(stackRoot, '.env.example'), ...files.map((f) => join(stackRoot, f))],
     {
       cwd: join(repo, 'tools/compose-check'),
       encoding: 'utf8',

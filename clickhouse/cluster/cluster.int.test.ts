@@ -8,6 +8,7 @@ import { type ClickHouseClient, createClickHouse, queryRows } from '../../lib/cl
 import { renderMigration } from '../../lib/clickhouse/migrations.js';
 import { storage } from '../../lib/contracts/storage.js';
 import { migratedSchema } from '../../stack/schema-dump.js';
+import { composeFiles, loadProject, type Service } from '../../test/full-stack-model.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
 import { renderClusterFrom, topicPartitions } from './cluster-schema.js';
 import { brokerHosts, CLUSTER, clickhouseNodes, keeperHosts } from './layout.js';
@@ -38,25 +39,6 @@ interface KeeperConfig {
 const read = <T>(file: string): T =>
   (xml.parse(readFileSync(join(root, file), 'utf8')) as { clickhouse: T }).clickhouse;
 
-interface Service {
-  environment?: Record<string, string | null>;
-  volumes?: Array<{ source?: string; target: string }>;
-  networks?: Record<string, { aliases?: string[] } | null>;
-}
-
-function composeProject(): Record<string, Service> {
-  const files = ['kafka', 'clickhouse', 'observability', 'apps', 'cluster'].map((f) =>
-    join(root, `docker-compose.${f}.yml`),
-  );
-  const out = execFileSync('go', ['run', '.', '-env-file', join(root, '.env.example'), ...files], {
-    cwd: join(root, 'tools/compose-check'),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 300_000,
-  });
-  return (JSON.parse(out) as { services: Record<string, Service> }).services;
-}
-
 const variables = {
   KAFKA_BROKERS: 'kafka:29092,kafka-2:29092,kafka-3:29092',
   KAFKA_TOPIC_PREFIX: '',
@@ -74,7 +56,7 @@ describe('ClickHouse cluster layout', () => {
   beforeAll(async () => {
     cluster = renderClusterFrom(await migratedSchema(testLog, { fromBaseline: true }));
     client = createClickHouse(isolatedConfig());
-    services = composeProject();
+    services = loadProject([...composeFiles, 'docker-compose.cluster.yml']).services;
   }, 300_000);
 
   afterAll(async () => {

@@ -88,7 +88,11 @@ function replicated(engine: string, args: string | undefined, path: string): str
   return `ENGINE = Replicated${engine}MergeTree('${path}', '{replica}'${rest})`;
 }
 
-function renderTable(sql: string, name: string): { statements: string[]; object: ClusterObject } | undefined {
+function renderTable(
+  sql: string,
+  name: string,
+  cluster: string,
+): { statements: string[]; object: ClusterObject } | undefined {
   const engine = MERGE_TREE.exec(sql);
   if (!engine) return undefined;
   const [line, family = '', args] = engine;
@@ -111,7 +115,7 @@ function renderTable(sql: string, name: string): { statements: string[]; object:
   // sends it; fsynced, as the facts are (0130), so a block whose Kafka offsets were committed
   // survives that node's crash and is sent when it is back.
   const distributed = `CREATE TABLE IF NOT EXISTS ${name} AS ${local}
-ENGINE = Distributed('${CLUSTER.name}', currentDatabase(), '${local}', ${shardKey})
+ENGINE = Distributed('${cluster}', currentDatabase(), '${local}', ${shardKey})
 SETTINGS fsync_after_insert = 1, fsync_directories = 1`;
   return {
     statements: [localSql, distributed],
@@ -166,7 +170,7 @@ ENGINE = Replicated('/clickhouse/databases/\${CLICKHOUSE_DATABASE}', '{shard}', 
         ? undefined
         : /^ENGINE = Kafka$/m.test(sql)
           ? renderKafka(sql, name, partitions, nodes)
-          : renderTable(sql, name);
+          : renderTable(sql, name, layout.name);
     if (rendered) {
       statements.push(...rendered.statements);
       objects.push(rendered.object);
