@@ -23,8 +23,13 @@ COPY lib ./lib
 COPY producers ./producers
 COPY alerting ./alerting
 COPY console ./console
+# Migrations: the numbered files and the baseline fresh databases get (0001–0140 are only in
+# it); the cluster layout renders its schema with an embedded engine (stack/clickhouse).
+# test/dockerfile-copies.test.ts checks every entry point's imports are copied.
 COPY clickhouse/migrations ./clickhouse/migrations
-COPY stack/migrate.ts stack/pipeline.ts ./stack/
+COPY clickhouse/baseline ./clickhouse/baseline
+COPY clickhouse/cluster ./clickhouse/cluster
+COPY stack ./stack
 COPY tools/create-topics.ts ./tools/
 # The image's `node` user (uid 1000): nothing in /app is writable by the services.
 USER node

@@ -314,4 +314,27 @@ describe(`full stack invariants (${stackRoot})`, () => {
     } catch {}
     if (pinned) expect(`${image?.[1]}.${image?.[2]}`).toBe(pinned.replace(/^v/, ''));
   });
+
+  it('copies into the app image every module its services start, and the migrations with their baseline', async () => {
+    const app = services().filter(([, s]) => s.image === 'tradewatch/app:local');
+    const cmd = /^CMD \["([^"]+)"\]/m.exec(readStack('Dockerfile'))?.[1] as string;
+    const entries = [...new Set([cmd, ...app.map(([, s]) => s.command?.[0] ?? cmd)])];
+    expect(entries).toEqual(expect.arrayContaining(['stack/migrate.ts', 'alerting/main.ts']));
+    const copied = [...readStack('Dockerfile').matchAll(/^COPY (?!--)(.+) \S+$/gm)].flatMap((m) =>
+      (m[1] as string).split(/\s+/),
+    );
+    const inImage = (file: string) =>
+      copied.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, '')}/`));
+    const { cruise } = await import('dependency-cruiser');
+    const graph = await cruise(entries, { baseDir: stackRoot, doNotFollow: { path: 'node_modules' } });
+    const output = graph.output as { modules: { source: string; coreModule?: boolean }[] };
+    const local = output.modules
+      .filter((m) => !m.coreModule && !m.source.startsWith('node_modules/'))
+      .map((m) => m.source);
+    expect(local.length).toBeGreaterThan(50);
+    expect(local.filter((f) => !inImage(f))).toEqual([]);
+    // Read at run time, not imported: a fresh database needs the baseline (0001–0140 are only in it).
+    for (const dir of ['clickhouse/migrations', 'clickhouse/baseline', 'alerting/rules'])
+      expect(inImage(`${dir}/x`), dir).toBe(true);
+  }, 120_000);
 });
