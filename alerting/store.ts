@@ -3,7 +3,7 @@ import type { AlertView } from './channels/types.js';
 
 /**
  * Everything the notifier and the CLI read from and write to ClickHouse. Tables:
- * clickhouse/migrations/0090_alerts.sql.
+ * `alerts`, `alert_actions` and the `alerts_current` view (clickhouse/baseline/baseline.sql).
  */
 export interface Silence {
   silence_id: string;

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { loadNotifierEnv, loadRouting } from '../alerting/config.js';
+import { loadBaseline, retiredMigrations } from '../lib/clickhouse/baseline.js';
 import { createClickHouse, queryRows } from '../lib/clickhouse/client.js';
-import { loadMigrations } from '../lib/clickhouse/migrations.js';
-import { MIGRATIONS_DIR } from '../lib/clickhouse/platform-migrations.js';
+import { loadMigrations, verifyHistory } from '../lib/clickhouse/migrations.js';
+import { BASELINE_DIR, MIGRATIONS_DIR } from '../lib/clickhouse/platform-migrations.js';
 import { type Config, loadConfig } from '../lib/config/config.js';
-import { messageOf } from '../lib/errors.js';
+import { messageOf, TradewatchError } from '../lib/errors.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { KAFKA_LIB_DIR } from '../stack/kafka/broker.js';
@@ -159,27 +160,24 @@ export async function checkMigrations(config: Config): Promise<CheckResult> {
       );
     const applied = new Map(
       (
-        await queryRows<{ version: number; checksum: string }>(
+        await queryRows<{ version: number; name: string; checksum: string }>(
           client,
-          `SELECT version, checksum FROM ${config.CLICKHOUSE_DATABASE}.schema_migrations`,
+          `SELECT version, name, checksum FROM ${config.CLICKHOUSE_DATABASE}.schema_migrations`,
         )
-      ).map((r) => [Number(r.version), r.checksum]),
+      ).map((r) => [Number(r.version), r]),
     );
-    const edited = files.filter((f) => applied.has(f.version) && applied.get(f.version) !== f.checksum);
-    if (edited.length > 0)
+    try {
+      // The runner's own guard: edited, vanished, or a history the folder cannot continue.
+      verifyHistory(files, applied, retiredMigrations(loadBaseline(BASELINE_DIR)));
+    } catch (err) {
       return fail(
         name,
-        `edited after being applied: ${edited.map((f) => f.file).join(', ')}`,
-        'revert the edit (git checkout the file) and put the change in a new migration file',
+        messageOf(err),
+        err instanceof TradewatchError && err.code === 'MIGRATION_EDITED'
+          ? 'revert the edit (git checkout the file) and put the change in a new migration file'
+          : 'restore the migration files this database applied (git checkout them)',
       );
-    const known = new Set(files.map((f) => f.version));
-    const vanished = [...applied.keys()].filter((v) => !known.has(v));
-    if (vanished.length > 0)
-      return fail(
-        name,
-        `applied but missing from ${MIGRATIONS_DIR}: version(s) ${vanished.join(', ')}`,
-        'restore the deleted migration files',
-      );
+    }
     const pending = files.filter((f) => !applied.has(f.version));
     if (pending.length > 0)
       return fail(
@@ -187,7 +185,7 @@ export async function checkMigrations(config: Config): Promise<CheckResult> {
         `${pending.length} not applied yet (${pending.map((f) => f.file).join(', ')})`,
         'run `tradewatch migrate`',
       );
-    return ok(name, `${files.length} applied to ${config.CLICKHOUSE_DATABASE}, none edited`);
+    return ok(name, `${applied.size} applied to ${config.CLICKHOUSE_DATABASE}, none edited`);
   } catch (err) {
     return fail(
       name,

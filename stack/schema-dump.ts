@@ -20,8 +20,8 @@ const markers: Record<string, string> = {
 /**
  * The schema the migrations build, as CREATE statements in creation order with the
  * `${NAME}` placeholders put back: migrates an empty embedded engine in a temporary
- * directory and dumps it. `fromBaseline: false` applies every file one by one (what the
- * squash must do: the baseline is what it writes). Its own engine: the markers make Kafka
+ * directory and dumps it. `fromBaseline: false` applies every file in the folder one by one
+ * (only possible while no file has been retired from it). Its own engine: the markers make Kafka
  * tables that point at no broker, which must not sit in a server anything else uses.
  */
 export async function migratedSchema(log: Logger, options: { fromBaseline: boolean }): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,11 @@ import {
   queryRows,
 } from '../../lib/clickhouse/client.js';
 import { migrate } from '../../lib/clickhouse/migrations.js';
-import { MIGRATIONS_DIR, migrationVariables } from '../../lib/clickhouse/platform-migrations.js';
+import {
+  BASELINE_DIR,
+  MIGRATIONS_DIR,
+  migrationVariables,
+} from '../../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../../lib/config/config.js';
 import { brokerTopics, topics } from '../../lib/contracts/topics.js';
 import { createKafka } from '../../lib/kafka/client.js';
@@ -17,6 +21,7 @@ import { EventProducer } from '../../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../../lib/kafka/topics.js';
 import { waitFor } from '../../lib/time.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
+import { writeMigrationHistory } from '../../test/retired-migrations.js';
 import { warehouseDataset } from '../../test/warehouse-data.js';
 import { readSnapshot } from './generate.js';
 import { liveDifferences } from './live-schema.js';
@@ -33,13 +38,14 @@ describe('forward migration to the generated schema', () => {
   let producer: EventProducer;
   let legacyDir: string;
 
-  const run = (dir: string) =>
+  const run = (dir: string, baselineDir?: string) =>
     migrate({
       settings: config,
       database: config.CLICKHOUSE_DATABASE,
       dir,
       variables: migrationVariables(config),
       log: testLog,
+      ...(baselineDir === undefined ? {} : { baselineDir }),
     });
 
   const produceDataset = async (seed: number) => {
@@ -108,9 +114,8 @@ describe('forward migration to the generated schema', () => {
   beforeAll(async () => {
     config = isolatedConfig();
     legacyDir = mkdtempSync(join(tmpdir(), 'tradewatch-legacy-migrations-'));
-    for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => Number(f.slice(0, 4)) <= 140)) {
-      cpSync(join(MIGRATIONS_DIR, file), join(legacyDir, file));
-    }
+    // 0001–0140 left the tree for the baseline; the fixture is those files as deployments applied them.
+    writeMigrationHistory(legacyDir, { upTo: 140 });
     const kafka = createKafka(config, testLog);
     await ensureTopics(kafka, topicsFor(config.KAFKA_TOPIC_PREFIX, brokerTopics));
     producer = await EventProducer.connect(kafka, config, testLog);
@@ -145,7 +150,9 @@ describe('forward migration to the generated schema', () => {
     expect(first.row).toEqual({ ...before, dead_letters: 3 });
     const deliveredBefore = await queryNumber(clickhouse, 'SELECT sum(events) FROM pipeline_events_1m');
 
-    const forward = await run(MIGRATIONS_DIR);
+    // The folder as it ships: the retired files are gone, their checksums are in the manifest.
+    const forward = await run(MIGRATIONS_DIR, BASELINE_DIR);
+    expect(forward.fromBaseline).toBeUndefined();
     expect(forward.applied).toEqual(readdirSync(MIGRATIONS_DIR).filter((f) => Number(f.slice(0, 4)) > 140));
 
     const after = await produceDataset(2);

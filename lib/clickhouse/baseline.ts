@@ -11,12 +11,19 @@ import type { Migration } from './migrations.js';
  * squashed migration as applied (same names, same checksums), so its history is the one a
  * database migrated file by file has; files after N then apply as usual. A database that
  * already has history never uses it. `tools/squash-migrations.ts` writes both files.
+ *
+ * A squashed file may later leave the tree (`retired` in the manifest): the manifest keeps
+ * its name and checksum, so a database that applied it still passes the checksum guard,
+ * and a fresh database still records it. Only a database whose history stops inside the
+ * retired range cannot move on here (see `verifyHistory` in ./migrations.ts).
  */
 
 export interface SquashedMigration {
   version: number;
   name: string;
   checksum: string;
+  /** The file is no longer in the migrations folder; the manifest is its record. */
+  retired?: true;
 }
 
 export interface Baseline {
@@ -38,8 +45,9 @@ export function loadBaseline(dir: string): Baseline | undefined {
 
 /**
  * The baseline stands only for exactly the files it names: each must be in the folder
- * unchanged, and every file up to the last one it names must be in it (a migration
- * numbered inside the squashed range but added later would be skipped on fresh databases).
+ * unchanged (or retired from it), and every file up to the last one it names must be in it
+ * (a migration numbered inside the squashed range but added later would be skipped on
+ * fresh databases).
  */
 export function verifyBaseline(baseline: Baseline, migrations: readonly Migration[]): number {
   const squashed = new Map(baseline.squashed.map((m) => [m.version, m]));
@@ -57,10 +65,17 @@ export function verifyBaseline(baseline: Baseline, migrations: readonly Migratio
       throw stale(`${file.file} changed since it was squashed`);
   }
   for (const entry of baseline.squashed)
-    if (!migrations.some((m) => m.version === entry.version))
-      throw stale(`${String(entry.version).padStart(4, '0')}_${entry.name}.sql is missing from the folder`);
+    if (!entry.retired && !migrations.some((m) => m.version === entry.version))
+      throw stale(`${migrationFile(entry)} is missing from the folder`);
   return upTo;
 }
+
+/** The manifest's entries for files that left the migrations folder. */
+export const retiredMigrations = (baseline: Baseline | undefined): SquashedMigration[] =>
+  baseline?.squashed.filter((m) => m.retired) ?? [];
+
+export const migrationFile = (m: { version: number; name: string }): string =>
+  `${String(m.version).padStart(4, '0')}_${m.name}.sql`;
 
 interface TableRow {
   name: string;

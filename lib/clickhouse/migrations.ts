@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, TradewatchError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { loadBaseline, verifyBaseline } from './baseline.js';
+import {
+  loadBaseline,
+  migrationFile,
+  retiredMigrations,
+  type SquashedMigration,
+  verifyBaseline,
+} from './baseline.js';
 import { type ClickHouseClient, type ClickHouseSettings, createClickHouse, queryRows } from './client.js';
 import { splitStatements } from './sql-statements.js';
 
@@ -18,7 +24,8 @@ import { splitStatements } from './sql-statements.js';
  * Statements must be safe to repeat (IF NOT EXISTS): a file that failed half-way is
  * not recorded and runs again from its start.
  *  - With `baselineDir`, an empty database gets the squashed baseline (./baseline.ts) in
- *    one step instead of the files it stands for, and records those files as applied.
+ *    one step instead of the files it stands for, and records those files as applied; and
+ *    files retired from the folder are checked against the baseline's manifest instead.
  */
 
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
@@ -118,21 +125,26 @@ export async function migrate(options: {
         (row) => [Number(row.version), row],
       ),
     );
-    verifyHistory(migrations, applied);
     const baseline = options.baselineDir === undefined ? undefined : loadBaseline(options.baselineDir);
+    verifyHistory(migrations, applied, retiredMigrations(baseline));
     const upTo = baseline === undefined ? 0 : verifyBaseline(baseline, migrations);
 
     const report: MigrationReport = { applied: [], skipped: [] };
     if (baseline !== undefined && applied.size === 0) {
-      const squashed = migrations.filter((m) => m.version <= upTo);
+      const squashed = [...retiredMigrations(baseline), ...migrations.filter((m) => m.version <= upTo)];
       const started = Date.now();
       const sql = { version: upTo, name: 'baseline', file: 'baseline.sql', sql: baseline.sql, checksum: '' };
       const statements = await run(client, sql, options.variables);
       // The history a database migrated file by file would have: same names, same checksums.
       await record(client, squashed, 0);
       for (const m of squashed) applied.set(m.version, m);
-      report.fromBaseline = squashed.map((m) => m.file);
+      report.fromBaseline = squashed.map(migrationFile);
       log.info({ upTo, statements, files: squashed.length, ms: Date.now() - started }, 'baseline applied');
+    }
+    // Retired files are in the history (checked above) or came with the baseline.
+    for (const file of retiredMigrations(baseline).map(migrationFile)) {
+      if (report.fromBaseline?.includes(file)) report.applied.push(file);
+      else report.skipped.push(file);
     }
     for (const migration of migrations) {
       if (applied.has(migration.version)) {
@@ -174,7 +186,11 @@ async function run(
   return statements.length;
 }
 
-async function record(client: ClickHouseClient, migrations: Migration[], statements: number): Promise<void> {
+async function record(
+  client: ClickHouseClient,
+  migrations: readonly SquashedMigration[],
+  statements: number,
+): Promise<void> {
   await client.insert({
     table: 'schema_migrations',
     values: migrations.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum, statements })),
@@ -182,22 +198,43 @@ async function record(client: ClickHouseClient, migrations: Migration[], stateme
   });
 }
 
-/** Refuses to run when history and files disagree; names the file and what to do. */
-function verifyHistory(migrations: Migration[], applied: Map<number, AppliedRow>): void {
-  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+/**
+ * Refuses to run when history and files disagree; names the file and what to do. A retired
+ * file (in the baseline's manifest, no longer in the folder) counts by its recorded
+ * checksum; a database that has history but not every retired file cannot be brought
+ * forward by this folder, since the files it still needs are gone.
+ */
+export function verifyHistory(
+  migrations: readonly Migration[],
+  applied: ReadonlyMap<number, AppliedRow>,
+  retired: readonly SquashedMigration[],
+): void {
+  const known = new Map<number, SquashedMigration & { retired?: true }>([
+    ...retired.map((m) => [m.version, m] as const),
+    ...migrations.map((m) => [m.version, m] as const),
+  ]);
   for (const row of applied.values()) {
-    const file = byVersion.get(Number(row.version));
+    const file = known.get(Number(row.version));
     if (!file) {
       throw new TradewatchError(
         ErrorCode.MIGRATION_INVALID,
-        `migration ${String(row.version).padStart(4, '0')}_${row.name}.sql was applied but is no longer in the migrations folder; restore it`,
+        `migration ${migrationFile({ version: Number(row.version), name: row.name })} was applied but is no longer in the migrations folder; restore it`,
       );
     }
     if (file.checksum !== row.checksum) {
       throw new TradewatchError(
         ErrorCode.MIGRATION_EDITED,
-        `migration ${file.file} was edited after it was applied (recorded sha256 ${row.checksum.slice(0, 12)}…, file now ${file.checksum.slice(0, 12)}…). Applied migrations cannot change: revert the edit and put the change in a new migration file.`,
+        file.retired
+          ? `migration ${migrationFile(file)} was applied with other contents (recorded sha256 ${row.checksum.slice(0, 12)}…) than the file retired into the baseline (${file.checksum.slice(0, 12)}…): this database did not come from this project's migrations`
+          : `migration ${migrationFile(file)} was edited after it was applied (recorded sha256 ${row.checksum.slice(0, 12)}…, file now ${file.checksum.slice(0, 12)}…). Applied migrations cannot change: revert the edit and put the change in a new migration file.`,
       );
     }
+  }
+  const missing = applied.size === 0 ? [] : retired.filter((m) => !applied.has(m.version));
+  if (missing.length > 0) {
+    throw new TradewatchError(
+      ErrorCode.MIGRATION_INVALID,
+      `this database's history stops inside the retired migrations: ${missing.map(migrationFile).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not applied, and left the migrations folder when they were squashed into the baseline. Migrate it with a release that still has them first (docs/schema.md, "Retired migrations"), then with this one.`,
+    );
   }
 }

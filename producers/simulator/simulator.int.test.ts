@@ -9,7 +9,7 @@ import { LabelsFile } from './labels.js';
 import { SimulationRunner } from './runner.js';
 import { Simulation } from './simulation.js';
 
-/** The fact each topic lands in (engine/user facts: clickhouse/migrations/0030–0033). */
+/** The fact each topic lands in (the storage entries, lib/contracts/storage.ts). */
 const FACTS: Record<string, string> = {
   engineOrders: 'engine_orders',
   engineExecutions: 'engine_executions',

@@ -9,7 +9,7 @@ import {
   aWithdrawal,
 } from '../engine-user-builders.js';
 
-/** The fact table each topic's consumer writes to (clickhouse/migrations). */
+/** The fact table each topic's consumer writes to (the storage entries, lib/contracts/storage.ts). */
 export const factTables: Record<TopicKey, string> = {
   marketTrades: 'market_trades',
   marketBookL1: 'market_book_l1',
