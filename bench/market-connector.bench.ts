@@ -18,7 +18,7 @@ import { createMetricsRegistry } from '../lib/service/metrics.js';
 import { MarketMetrics } from '../producers/market/metrics.js';
 import { Recorder, readRecording } from '../producers/market/recording.js';
 import { replayRecording } from '../producers/market/replay.js';
-import type { Sink } from '../producers/market/sink.js';
+import { DiscardSink } from '../producers/market/sink.js';
 import { venues } from '../producers/market/venues/index.js';
 import { BinanceScript, BybitScript } from '../producers/market/wire-script.js';
 
@@ -67,30 +67,6 @@ async function writeRecording(path: string, frames: number): Promise<void> {
   await recorder.close();
 }
 
-class CountingSink implements Sink {
-  events = 0;
-  readonly size = 0;
-  offer(): boolean {
-    this.events += 1;
-    return true;
-  }
-  offerDeadLetter(): boolean {
-    return true;
-  }
-  hasRoom(): boolean {
-    return true;
-  }
-  whenWritable(): Promise<void> {
-    return Promise.resolve();
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 async function best<T extends { frames: number; ms: number }>(run: () => Promise<T>): Promise<T> {
   let winner: T | undefined;
   for (let i = 0; i < options.runs; i++) {
@@ -121,7 +97,7 @@ try {
     return { frames, ms: performance.now() - started };
   });
   const connector = await best(async () => {
-    const sink = new CountingSink();
+    const sink = new DiscardSink();
     const metrics = new MarketMetrics(createMetricsRegistry('bench'));
     const report = await replayRecording({ file, speed: 'max', rebase: true, venues, sink, metrics, log });
     return { frames: report.frames, ms: report.elapsedMs, events: sink.events };

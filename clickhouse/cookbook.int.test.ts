@@ -11,6 +11,7 @@ import { waitFor } from '../lib/time.js';
 import { aDeposit, aLogin, anExecution, anOrder, aWithdrawal } from '../test/engine-user-builders.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { type Pipeline, startPipeline, testLog } from '../test/pipeline-fixture.js';
+import { warehouseTopics } from '../test/warehouse-data.js';
 import { cookbookQueries } from './cookbook.js';
 
 const MINUTE = 60_000;
@@ -64,15 +65,7 @@ describe('SQL cookbook', () => {
     await waitForConsumers(
       pipeline.kafka,
       pipeline.clickhouse,
-      [
-        marketTopics.marketTrades,
-        marketTopics.marketBookL1,
-        engineTopics.engineOrders,
-        engineTopics.engineExecutions,
-        userTopics.userLogins,
-        userTopics.userFunds,
-        socialTopics.socialMentions,
-      ].map((t) => `${prefix}${t.name}`),
+      warehouseTopics.map((t) => `${prefix}${t.name}`),
     );
     const login = now - 40 * MINUTE;
     const burst = Math.floor((now - 25 * MINUTE) / (10 * MINUTE)) * 10 * MINUTE + MINUTE;

@@ -6,15 +6,13 @@ import { queryRows } from '../lib/clickhouse/client.js';
 import { marketTopics } from '../lib/contracts/market.js';
 import type { TopicSpec } from '../lib/contracts/topic-spec.js';
 import { EventProducer } from '../lib/kafka/producer.js';
-import { waitFor } from '../lib/time.js';
 import { type DerivativesDataset, derivativesDataset } from '../test/derivatives-data.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { type Pipeline, startPipeline, testLog } from '../test/pipeline-fixture.js';
-import { normalise, sameRows } from '../test/rollup-compare.js';
+import { type Row, refreshUntilEqual as refreshRollup } from '../test/rollup-compare.js';
 import { everyNth } from '../test/warehouse-data.js';
 import { cookbookQueries } from './cookbook.js';
 
-type Row = Record<string, unknown>;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
@@ -72,27 +70,13 @@ describe('derivatives rollups', () => {
 
   const rows = (query: string) => queryRows<Row>(pipeline.clickhouse, query);
 
-  /** Refreshes the view until the rollup equals the reference (or shows the first difference). */
-  const refreshUntilEqual = async (view: string, rollup: string, reference: string, keys: string[]) => {
-    const expected = normalise(await rows(reference), keys);
-    let actual: Row[] = [];
-    try {
-      await waitFor(
-        `${rollup} to equal its reference`,
-        async () => {
-          await pipeline.clickhouse.command({ query: `SYSTEM REFRESH VIEW ${view}` });
-          await pipeline.clickhouse.command({ query: `SYSTEM WAIT VIEW ${view}` });
-          actual = normalise(await rows(`SELECT * EXCEPT computed_at FROM ${rollup} FINAL`), keys);
-          return sameRows(actual, expected) ? true : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 1000 },
-      );
-    } catch (err) {
-      expect(actual).toEqual(expected);
-      throw err;
-    }
-    return expected;
-  };
+  const refreshUntilEqual = (
+    view: string,
+    table: string,
+    reference: string,
+    keys: string[],
+    derive?: (r: Row) => Row,
+  ) => refreshRollup(pipeline.clickhouse, { view, table, reference, keys, ...(derive ? { derive } : {}) });
 
   it('market_derivs_1m equals flow, whales, volatility, basis, funding and liquidations from the facts', async () => {
     const expected = await refreshUntilEqual(

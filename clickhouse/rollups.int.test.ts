@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../lib/clickhouse/client.js';
-import { engineTopics } from '../lib/contracts/engine.js';
-import { marketTopics } from '../lib/contracts/market.js';
-import { socialTopics } from '../lib/contracts/social.js';
 import type { TopicSpec } from '../lib/contracts/topic-spec.js';
-import { userTopics } from '../lib/contracts/user.js';
 import { EventProducer } from '../lib/kafka/producer.js';
-import { waitFor } from '../lib/time.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { type Pipeline, startPipeline, testLog } from '../test/pipeline-fixture.js';
-import { normalise, sameRows } from '../test/rollup-compare.js';
-import { everyNth, type WarehouseDataset, warehouseDataset } from '../test/warehouse-data.js';
-
-type Row = Record<string, unknown>;
+import { type Row, refreshUntilEqual as refreshRollup } from '../test/rollup-compare.js';
+import {
+  datasetBatches,
+  everyNth,
+  type WarehouseDataset,
+  warehouseDataset,
+  warehouseTopics,
+} from '../test/warehouse-data.js';
 
 /**
  * Each rollup against the same figure recomputed from the raw facts, on generated data
@@ -54,25 +53,9 @@ describe('warehouse rollups', () => {
     await waitForConsumers(
       pipeline.kafka,
       pipeline.clickhouse,
-      [
-        marketTopics.marketTrades,
-        marketTopics.marketBookL1,
-        engineTopics.engineOrders,
-        engineTopics.engineExecutions,
-        userTopics.userLogins,
-        userTopics.userFunds,
-        socialTopics.socialMentions,
-      ].map((t) => `${pipeline.config.KAFKA_TOPIC_PREFIX}${t.name}`),
+      warehouseTopics.map((t) => `${pipeline.config.KAFKA_TOPIC_PREFIX}${t.name}`),
     );
-    const batches: [TopicSpec<never>, unknown[]][] = [
-      [marketTopics.marketTrades, data.trades],
-      [marketTopics.marketBookL1, data.books],
-      [engineTopics.engineOrders, data.orders],
-      [engineTopics.engineExecutions, data.executions],
-      [userTopics.userLogins, data.logins],
-      [userTopics.userFunds, data.funds],
-      [socialTopics.socialMentions, data.mentions],
-    ].map(([spec, events]) => [spec as TopicSpec<never>, events as unknown[]]);
+    const batches = datasetBatches(data);
     await deliver(batches);
     // A quarter of every topic again, once the first copies are stored: the second copies
     // land in other blocks and parts, as a redelivery after a consumer restart does.
@@ -86,35 +69,13 @@ describe('warehouse rollups', () => {
 
   const rows = (query: string) => queryRows<Row>(pipeline.clickhouse, query);
 
-  /** Runs the view now and waits for it; repeated until the rollup matches or the deadline. */
-  const refreshUntilEqual = async (
+  const refreshUntilEqual = (
     view: string,
-    rollup: string,
+    table: string,
     reference: string,
     keys: string[],
-    derive: (r: Row) => Row = (r) => r,
-  ) => {
-    let last: { actual: Row[]; expected: Row[] } = { actual: [], expected: [] };
-    const expected = normalise(await rows(reference), keys, derive);
-    try {
-      await waitFor(
-        `${rollup} to equal its reference`,
-        async () => {
-          await pipeline.clickhouse.command({ query: `SYSTEM REFRESH VIEW ${view}` });
-          await pipeline.clickhouse.command({ query: `SYSTEM WAIT VIEW ${view}` });
-          const actual = normalise(await rows(`SELECT * EXCEPT computed_at FROM ${rollup} FINAL`), keys);
-          last = { actual, expected };
-          return sameRows(actual, expected) ? true : undefined;
-        },
-        { timeoutMs: 30_000, intervalMs: 500 },
-      );
-    } catch (err) {
-      // Show the first differing row instead of only "timed out".
-      expect(last.actual).toEqual(last.expected);
-      throw err;
-    }
-    return expected;
-  };
+    derive?: (r: Row) => Row,
+  ) => refreshRollup(pipeline.clickhouse, { view, table, reference, keys, ...(derive ? { derive } : {}) });
 
   it('holds the deliveries, duplicates included, so the rollups have duplicates to ignore', async () => {
     const raw = await queryNumber(pipeline.clickhouse, 'SELECT count() FROM market_trades');

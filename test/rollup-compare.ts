@@ -1,5 +1,9 @@
+import { expect } from 'vitest';
+import { type ClickHouseClient, queryRows } from '../lib/clickhouse/client.js';
+import { waitFor } from '../lib/time.js';
+
 /** Comparing a rollup's rows with a reference recomputed from the facts (rollup tests). */
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 /** Numbers as numbers (64-bit integers arrive as strings), rows sorted by their key. */
 export function normalise(rows: Row[], keys: string[], derive: (r: Row) => Row = (r) => r): Row[] {
@@ -38,4 +42,35 @@ export function sameRows(actual: Row[], expected: Row[]): boolean {
       return x === y;
     });
   });
+}
+
+/**
+ * Runs the rollup's refreshable view now and waits for it, again and again until the
+ * rollup equals `reference` (a recomputation from the facts) or the deadline passes; then
+ * fails showing the first differing row instead of only "timed out". Returns the reference.
+ */
+export async function refreshUntilEqual(
+  client: ClickHouseClient,
+  rollup: { view: string; table: string; reference: string; keys: string[]; derive?: (r: Row) => Row },
+  timeoutMs = 60_000,
+): Promise<Row[]> {
+  const expected = normalise(await queryRows<Row>(client, rollup.reference), rollup.keys, rollup.derive);
+  let actual: Row[] = [];
+  try {
+    await waitFor(
+      `${rollup.table} to equal its reference`,
+      async () => {
+        await client.command({ query: `SYSTEM REFRESH VIEW ${rollup.view}` });
+        await client.command({ query: `SYSTEM WAIT VIEW ${rollup.view}` });
+        const rows = await queryRows<Row>(client, `SELECT * EXCEPT computed_at FROM ${rollup.table} FINAL`);
+        actual = normalise(rows, rollup.keys);
+        return sameRows(actual, expected) ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 1000 },
+    );
+  } catch (err) {
+    expect(actual).toEqual(expected);
+    throw err;
+  }
+  return expected;
 }

@@ -1,8 +1,9 @@
-import type { EngineExecution, EngineOrder } from '../lib/contracts/engine.js';
+import { type EngineExecution, type EngineOrder, engineTopics } from '../lib/contracts/engine.js';
 import { newEventId } from '../lib/contracts/envelope.js';
-import type { MarketBookL1, MarketTrade } from '../lib/contracts/market.js';
-import type { SocialMention } from '../lib/contracts/social.js';
-import type { UserFunds, UserLogin } from '../lib/contracts/user.js';
+import { type MarketBookL1, type MarketTrade, marketTopics } from '../lib/contracts/market.js';
+import { type SocialMention, socialTopics } from '../lib/contracts/social.js';
+import type { TopicSpec } from '../lib/contracts/topic-spec.js';
+import { type UserFunds, type UserLogin, userTopics } from '../lib/contracts/user.js';
 import { Rng } from '../lib/random.js';
 import { aDeposit, aLogin, anExecution, anOrder, aWithdrawal } from './engine-user-builders.js';
 
@@ -19,6 +20,27 @@ export interface WarehouseDataset {
   funds: UserFunds[];
   mentions: SocialMention[];
 }
+
+/** The topic each of the dataset's families is produced to, in the dataset's order. */
+const TOPIC_OF: { [K in keyof WarehouseDataset]: TopicSpec<WarehouseDataset[K][number]> } = {
+  trades: marketTopics.marketTrades,
+  books: marketTopics.marketBookL1,
+  orders: engineTopics.engineOrders,
+  executions: engineTopics.engineExecutions,
+  logins: userTopics.userLogins,
+  funds: userTopics.userFunds,
+  mentions: socialTopics.socialMentions,
+};
+
+/** Every topic the dataset feeds. */
+export const warehouseTopics = Object.values(TOPIC_OF) as unknown as readonly TopicSpec<never>[];
+
+/** The dataset as (topic, events) pairs, ready to produce. */
+export const datasetBatches = (data: WarehouseDataset): [TopicSpec<never>, unknown[]][] =>
+  (Object.keys(TOPIC_OF) as (keyof WarehouseDataset)[]).map((k) => [
+    TOPIC_OF[k] as unknown as TopicSpec<never>,
+    data[k],
+  ]);
 
 /**
  * A small, seeded slice of every family the rollups read, spread over the recent past so

@@ -15,14 +15,14 @@ import {
   migrationVariables,
 } from '../../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../../lib/config/config.js';
-import { brokerTopics, topics } from '../../lib/contracts/topics.js';
+import { brokerTopics } from '../../lib/contracts/topics.js';
 import { createKafka } from '../../lib/kafka/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../../lib/kafka/topics.js';
 import { waitFor } from '../../lib/time.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
 import { writeMigrationHistory } from '../../test/retired-migrations.js';
-import { warehouseDataset } from '../../test/warehouse-data.js';
+import { datasetBatches, warehouseDataset } from '../../test/warehouse-data.js';
 import { readSnapshot } from './generate.js';
 import { liveDifferences } from './live-schema.js';
 
@@ -50,15 +50,9 @@ describe('forward migration to the generated schema', () => {
 
   const produceDataset = async (seed: number) => {
     const data = warehouseDataset(seed);
-    const outcomes = await Promise.all([
-      producer.produce(topics.marketTrades, data.trades),
-      producer.produce(topics.marketBookL1, data.books),
-      producer.produce(topics.engineOrders, data.orders),
-      producer.produce(topics.engineExecutions, data.executions),
-      producer.produce(topics.userLogins, data.logins),
-      producer.produce(topics.userFunds, data.funds),
-      producer.produce(topics.socialMentions, data.mentions),
-    ]);
+    const outcomes = await Promise.all(
+      datasetBatches(data).map(([spec, events]) => producer.produce(spec, events)),
+    );
     expect(outcomes.flatMap((o) => o.rejected)).toEqual([]);
     return {
       market_trades: data.trades.length,
