@@ -9,7 +9,7 @@ import { EventProducer } from '../lib/kafka/producer.js';
 import { type DerivativesDataset, derivativesDataset } from '../test/derivatives-data.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { type Pipeline, startPipeline, testLog } from '../test/pipeline-fixture.js';
-import { type Row, refreshUntilEqual as refreshRollup } from '../test/rollup-compare.js';
+import { type Row, refreshUntilEqual } from '../test/rollup-compare.js';
 import { everyNth } from '../test/warehouse-data.js';
 import { cookbookQueries } from './cookbook.js';
 
@@ -32,11 +32,11 @@ describe('derivatives rollups', () => {
     producer = await EventProducer.connect(pipeline.kafka, pipeline.config, testLog);
     data = derivativesDataset(16, 80);
     const batches: [TopicSpec<never>, unknown[]][] = [
-      [marketTopics.marketTrades as TopicSpec<never>, data.trades],
-      [marketTopics.marketMark as TopicSpec<never>, data.marks],
-      [marketTopics.marketLiquidations as TopicSpec<never>, data.liquidations],
-      [marketTopics.marketBookL1 as TopicSpec<never>, data.quotes],
-      [marketTopics.marketOpenInterest as TopicSpec<never>, data.openInterest],
+      [marketTopics.marketTrades as unknown as TopicSpec<never>, data.trades],
+      [marketTopics.marketMark as unknown as TopicSpec<never>, data.marks],
+      [marketTopics.marketLiquidations as unknown as TopicSpec<never>, data.liquidations],
+      [marketTopics.marketBookL1 as unknown as TopicSpec<never>, data.quotes],
+      [marketTopics.marketOpenInterest as unknown as TopicSpec<never>, data.openInterest],
     ];
     await waitForConsumers(
       pipeline.kafka,
@@ -70,16 +70,9 @@ describe('derivatives rollups', () => {
 
   const rows = (query: string) => queryRows<Row>(pipeline.clickhouse, query);
 
-  const refreshUntilEqual = (
-    view: string,
-    table: string,
-    reference: string,
-    keys: string[],
-    derive?: (r: Row) => Row,
-  ) => refreshRollup(pipeline.clickhouse, { view, table, reference, keys, ...(derive ? { derive } : {}) });
-
   it('market_derivs_1m equals flow, whales, volatility, basis, funding and liquidations from the facts', async () => {
     const expected = await refreshUntilEqual(
+      pipeline.clickhouse,
       'market_derivs_1m_refresh',
       'market_derivs_1m',
       DERIVS_REFERENCE,
@@ -100,6 +93,7 @@ describe('derivatives rollups', () => {
 
   it('market_divergence_1m equals the venues’ mean mids per minute, for symbols on two venues only', async () => {
     const expected = await refreshUntilEqual(
+      pipeline.clickhouse,
       'market_divergence_1m_refresh',
       'market_divergence_1m',
       DIVERGENCE_REFERENCE,
@@ -110,11 +104,13 @@ describe('derivatives rollups', () => {
   }, 120_000);
 
   it('market_oi_1m equals the last figure per minute and its change against the last one before', async () => {
-    const expected = await refreshUntilEqual('market_oi_1m_refresh', 'market_oi_1m', OI_REFERENCE, [
-      'venue',
-      'symbol',
-      'minute',
-    ]);
+    const expected = await refreshUntilEqual(
+      pipeline.clickhouse,
+      'market_oi_1m_refresh',
+      'market_oi_1m',
+      OI_REFERENCE,
+      ['venue', 'symbol', 'minute'],
+    );
     expect(expected.reduce((n, r) => n + Number(r.updates), 0)).toBe(data.openInterest.length);
     // ETHUSDT's first figure after its poller's 71-minute outage has nothing to change from.
     const eth = expected.filter((r) => r.symbol === 'ETHUSDT');

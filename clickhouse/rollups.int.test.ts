@@ -4,7 +4,7 @@ import type { TopicSpec } from '../lib/contracts/topic-spec.js';
 import { EventProducer } from '../lib/kafka/producer.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { type Pipeline, startPipeline, testLog } from '../test/pipeline-fixture.js';
-import { type Row, refreshUntilEqual as refreshRollup } from '../test/rollup-compare.js';
+import { type Row, refreshUntilEqual } from '../test/rollup-compare.js';
 import {
   datasetBatches,
   everyNth,
@@ -69,14 +69,6 @@ describe('warehouse rollups', () => {
 
   const rows = (query: string) => queryRows<Row>(pipeline.clickhouse, query);
 
-  const refreshUntilEqual = (
-    view: string,
-    table: string,
-    reference: string,
-    keys: string[],
-    derive?: (r: Row) => Row,
-  ) => refreshRollup(pipeline.clickhouse, { view, table, reference, keys, ...(derive ? { derive } : {}) });
-
   it('holds the deliveries, duplicates included, so the rollups have duplicates to ignore', async () => {
     const raw = await queryNumber(pipeline.clickhouse, 'SELECT count() FROM market_trades');
     const distinct = await queryNumber(pipeline.clickhouse, 'SELECT uniqExact(event_id) FROM market_trades');
@@ -116,6 +108,7 @@ describe('warehouse rollups', () => {
 
   it('market_1m equals OHLC, volumes, VWAP, spread, depth, imbalance and latency from the facts', async () => {
     const expected = await refreshUntilEqual(
+      pipeline.clickhouse,
       'market_1m_refresh',
       'market_1m',
       `WITH
@@ -165,6 +158,7 @@ describe('warehouse rollups', () => {
 
   it('user_risk_daily equals logins, IPs, USD flows, cancels, self-trades and the score from the facts', async () => {
     const expected = await refreshUntilEqual(
+      pipeline.clickhouse,
       'user_risk_daily_refresh',
       'user_risk_daily',
       `WITH
@@ -231,6 +225,7 @@ describe('warehouse rollups', () => {
 
   it('token_risk_5m equals buzz, sentiment, price move, volatility, wash share and the score from the facts', async () => {
     const expected = await refreshUntilEqual(
+      pipeline.clickhouse,
       'token_risk_5m_refresh',
       'token_risk_5m',
       `WITH

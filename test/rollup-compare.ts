@@ -51,9 +51,13 @@ export function sameRows(actual: Row[], expected: Row[]): boolean {
  */
 export async function refreshUntilEqual(
   client: ClickHouseClient,
-  rollup: { view: string; table: string; reference: string; keys: string[]; derive?: (r: Row) => Row },
-  timeoutMs = 60_000,
+  view: string,
+  table: string,
+  reference: string,
+  keys: string[],
+  derive?: (r: Row) => Row,
 ): Promise<Row[]> {
+  const rollup = { view, table, reference, keys, derive };
   const expected = normalise(await queryRows<Row>(client, rollup.reference), rollup.keys, rollup.derive);
   let actual: Row[] = [];
   try {
@@ -66,7 +70,7 @@ export async function refreshUntilEqual(
         actual = normalise(rows, rollup.keys);
         return sameRows(actual, expected) ? true : undefined;
       },
-      { timeoutMs, intervalMs: 1000 },
+      { timeoutMs: 60_000, intervalMs: 1000 },
     );
   } catch (err) {
     expect(actual).toEqual(expected);

@@ -65,7 +65,7 @@ export async function liveDifferences(
   const live = config.CLICKHOUSE_DATABASE;
   const scratch = `${live}_snapshot`;
   const objects = snapshot.filter((o) => kinds.includes(o.kind));
-  const variables = { ...migrationVariables(config), KAFKA_BROKERS: '127.0.0.1:9' };
+  const variables: Record<string, string> = { ...migrationVariables(config), KAFKA_BROKERS: '127.0.0.1:9' };
   await client.command({ query: `DROP DATABASE IF EXISTS ${scratch} SYNC` });
   await client.command({ query: `CREATE DATABASE ${scratch}` });
   // Unqualified names in the snapshot's views resolve in the scratch database.
