@@ -4,11 +4,15 @@
  * same topic on a real broker with the same partitioner, compression, acks=all and
  * idempotence, the same calls in flight. The raw side is handed the messages already
  * serialised: what EventProducer costs over it is exactly its own work.
+ * The peer baseline (issue 19): the same bytes through @platformatic/kafka's Producer (a
+ * maintained client with a KafkaJS-like API), idempotent, acks=all, the same compression and
+ * murmur2 key partitioning, the same calls in flight — beside raw KafkaJS, same rounds.
  * Run: `npx tsx bench/producer.bench.ts [--events 200000] [--call 1000] [--concurrency 4]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Producer as PlatformaticProducer, ProduceAcks, stringSerializers } from '@platformatic/kafka';
 import { Command } from 'commander';
 import { CompressionTypes, type Message } from 'kafkajs';
 import { loadConfig } from '../lib/config/config.js';
@@ -93,20 +97,45 @@ async function main(): Promise<void> {
         topicMessages: [{ topic, messages: messages.slice(from, from + CALL) }],
       });
     };
+    const peer = new PlatformaticProducer({
+      clientId: 'tradewatch-bench-peer',
+      bootstrapBrokers: config.KAFKA_BROKERS,
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      ...(config.KAFKA_COMPRESSION === 'gzip' ? { compression: 'gzip' as const } : {}),
+    });
+    const peerMessages = messages.map((m) => ({ topic, key: m.key as string, value: m.value as string }));
+    const viaPeer = async (from: number) => {
+      await peer.send({ messages: peerMessages.slice(from, from + CALL) });
+    };
     // Warm-up of both (JIT, metadata, the broker's first segments) before anything counts.
     await drive(async (from) => (from < CALL * CONCURRENCY * 4 ? viaEventProducer(from) : undefined));
     await drive(async (from) => (from < CALL * CONCURRENCY * 4 ? viaRaw(from) : undefined));
+    await drive(async (from) => (from < CALL * CONCURRENCY * 4 ? viaPeer(from) : undefined));
     // Alternating passes: the machine is shared, a neighbour's burst should not decide the ratio.
-    const times = { eventProducer: [] as number[], raw: [] as number[] };
+    const times = { eventProducer: [] as number[], raw: [] as number[], peer: [] as number[] };
     for (let round = 1; round <= ROUNDS; round += 1) {
       times.raw.push(await drive(viaRaw));
       times.eventProducer.push(await drive(viaEventProducer));
+      times.peer.push(await drive(viaPeer));
       progress(
-        `round ${round}: raw ${fmt(times.raw.at(-1))} ms, EventProducer ${fmt(times.eventProducer.at(-1))} ms`,
+        `round ${round}: raw ${fmt(times.raw.at(-1))} ms, EventProducer ${fmt(times.eventProducer.at(-1))} ms, @platformatic/kafka ${fmt(times.peer.at(-1))} ms`,
       );
     }
     await producer.close();
     await raw.disconnect();
+    await peer.close();
+    // Every contender's messages are on the broker: a fast client that dropped some would not count.
+    const warmUp = Math.min(EVENTS, CALL * CONCURRENCY * 4);
+    const admin = kafka.admin();
+    await admin.connect();
+    const stored = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    await admin.disconnect();
+    if (stored !== 3 * (warmUp + ROUNDS * EVENTS))
+      throw new Error(
+        `the topic holds ${stored} messages, the three clients sent ${3 * (warmUp + ROUNDS * EVENTS)}`,
+      );
     // What EventProducer does per event that the raw side was handed done: the contract
     // check and the JSON of the parsed event. On a CPU-bound machine this is the gap.
     const ownStarted = performance.now();
@@ -127,6 +156,9 @@ async function main(): Promise<void> {
     const base = rate(percentile(times.raw, 50) as number);
     const pairRatios = times.raw.map((raw, i) => raw / (times.eventProducer[i] as number));
     const ratio = Math.round((percentile(pairRatios, 50) as number) * 100) / 100;
+    const peerRate = rate(percentile(times.peer, 50) as number);
+    const peerRatios = times.raw.map((raw, i) => raw / (times.peer[i] as number));
+    const peerRatio = Math.round((percentile(peerRatios, 50) as number) * 100) / 100;
     const summary: SummaryRow[] = [
       {
         benchmark: 'producer throughput (EventProducer vs raw sendBatch)',
@@ -135,6 +167,14 @@ async function main(): Promise<void> {
         ratio,
         target: `>= ${TARGET_RATIO}x raw`,
         met: ratio >= TARGET_RATIO,
+      },
+      {
+        benchmark: 'peer client (@platformatic/kafka vs raw KafkaJS sendBatch)',
+        result: `${fmt(peerRate.eventsPerS)} ev/s, ${peerRate.mbPerS} MB/s`,
+        baseline: `${fmt(base.eventsPerS)} ev/s, ${base.mbPerS} MB/s`,
+        ratio: peerRatio,
+        target: 'none: KafkaJS stays unless the peer wins clearly and passes the fault suite',
+        met: null,
       },
     ];
     process.stdout.write(
@@ -145,6 +185,12 @@ async function main(): Promise<void> {
           [
             ['EventProducer.produce', fmt(ep.eventsPerS), String(ep.mbPerS), fmt(ep.ms)],
             ['raw KafkaJS sendBatch (baseline)', fmt(base.eventsPerS), String(base.mbPerS), fmt(base.ms)],
+            [
+              'raw @platformatic/kafka send (peer)',
+              fmt(peerRate.eventsPerS),
+              String(peerRate.mbPerS),
+              fmt(peerRate.ms),
+            ],
           ],
         ),
         `ratio ${ratio}x (target >= ${TARGET_RATIO}x); validate + JSON alone: ${ownWorkUsPerEvent} µs/event on this thread`,
@@ -162,6 +208,7 @@ async function main(): Promise<void> {
       },
       eventProducer: ep,
       raw: base,
+      peer: { client: '@platformatic/kafka', ...peerRate, pairRatios: peerRatios },
       ownWorkUsPerEvent,
       passesMs: times,
       pairRatios,
