@@ -57,6 +57,13 @@ module.exports = {
       to: { path: 'node_modules/(kafkajs|@clickhouse/client|chdb)/' },
     },
     {
+      name: 'no-cycles',
+      comment: 'Modules that import each other cannot be read, tested or moved one at a time.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
       name: 'no-unresolvable-imports',
       comment: 'An import that resolves to nothing is a typo or a missing dependency.',
       severity: 'error',

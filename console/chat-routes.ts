@@ -8,7 +8,7 @@ import {
   slackAction,
   telegramKeyboard,
 } from '../alerting/chat-actions.js';
-import type { ConsoleContext } from './server.js';
+import type { ConsoleContext } from './context.js';
 
 /**
  * Buttons pressed in Slack and Telegram. Both end in AlertActions.perform (the audit row of

@@ -7,37 +7,17 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AlertActions } from '../alerting/actions.js';
 import { AlertStore } from '../alerting/store.js';
-import type { ClickHouseClient } from '../lib/clickhouse/client.js';
-import type { Logger } from '../lib/log.js';
-import { Counter, createMetricsRegistry, type Registry } from '../lib/service/metrics.js';
+import { Counter, createMetricsRegistry } from '../lib/service/metrics.js';
 import { AccountWatch } from './account-watch.js';
 import { registerChatRoutes } from './chat-routes.js';
-import { type ConsoleConfig, isLoopback } from './config.js';
+import { isLoopback } from './config.js';
+import type { ConsoleContext, ConsoleDeps } from './context.js';
 import { LiveHub } from './live.js';
 import { ConsoleQueries } from './queries.js';
 import { registerPages } from './routes.js';
 import { csrfProblem, hostAllowed, SECURITY_HEADERS, sessionOf } from './security.js';
 import { readCookie, Sessions } from './sessions.js';
 import { UserStore } from './users.js';
-
-export interface ConsoleDeps {
-  config: ConsoleConfig;
-  clickhouse: ClickHouseClient;
-  log: Logger;
-  registry?: Registry;
-}
-
-/** Everything a route needs, built once per server. */
-export interface ConsoleContext extends ConsoleDeps {
-  store: AlertStore;
-  actions: AlertActions;
-  queries: ConsoleQueries;
-  users: UserStore;
-  sessions: Sessions;
-  live: LiveHub;
-  registry: Registry;
-  counters: { actions: Counter; refused: Counter; logins: Counter };
-}
 
 const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const require = createRequire(import.meta.url);

@@ -3,7 +3,8 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { loadBaseline, migrationFile, retiredMigrations } from '../lib/clickhouse/baseline.js';
+import { loadBaseline, retiredMigrations } from '../lib/clickhouse/baseline.js';
+import { migrationFile } from '../lib/clickhouse/migration-files.js';
 import { BASELINE_DIR, MIGRATIONS_DIR } from '../lib/clickhouse/platform-migrations.js';
 
 /**

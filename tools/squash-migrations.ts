@@ -14,11 +14,10 @@ import {
   BASELINE_MANIFEST,
   BASELINE_SQL,
   loadBaseline,
-  migrationFile,
   retiredMigrations,
   verifyBaseline,
 } from '../lib/clickhouse/baseline.js';
-import { loadMigrations } from '../lib/clickhouse/migrations.js';
+import { loadMigrations, migrationFile } from '../lib/clickhouse/migration-files.js';
 import { BASELINE_DIR, MIGRATIONS_DIR } from '../lib/clickhouse/platform-migrations.js';
 import { createLogger } from '../lib/log.js';
 import { migratedSchema } from '../stack/schema-dump.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, TradewatchError } from '../errors.js';
 import { type ClickHouseClient, queryRows } from './client.js';
-import type { Migration } from './migrations.js';
+import { type Migration, migrationFile } from './migration-files.js';
 
 /**
  * A squashed baseline: one generated file that builds, on an empty database, the schema
@@ -73,9 +73,6 @@ export function verifyBaseline(baseline: Baseline, migrations: readonly Migratio
 /** The manifest's entries for files that left the migrations folder. */
 export const retiredMigrations = (baseline: Baseline | undefined): SquashedMigration[] =>
   baseline?.squashed.filter((m) => m.retired) ?? [];
-
-export const migrationFile = (m: { version: number; name: string }): string =>
-  `${String(m.version).padStart(4, '0')}_${m.name}.sql`;
 
 interface TableRow {
   name: string;

@@ -9,7 +9,8 @@ import type { Config } from '../config/config.js';
 import { TradewatchError } from '../errors.js';
 import { dumpSchema, loadBaseline, retiredMigrations } from './baseline.js';
 import { createClickHouse, queryRows } from './client.js';
-import { loadMigrations, migrate } from './migrations.js';
+import { loadMigrations } from './migration-files.js';
+import { migrate } from './migrations.js';
 import { BASELINE_DIR, MIGRATIONS_DIR, migrationVariables } from './platform-migrations.js';
 
 /**

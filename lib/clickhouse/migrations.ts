@@ -1,16 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ErrorCode, TradewatchError } from '../errors.js';
 import type { Logger } from '../log.js';
-import {
-  loadBaseline,
-  migrationFile,
-  retiredMigrations,
-  type SquashedMigration,
-  verifyBaseline,
-} from './baseline.js';
+import { loadBaseline, retiredMigrations, type SquashedMigration, verifyBaseline } from './baseline.js';
 import { type ClickHouseClient, type ClickHouseSettings, createClickHouse, queryRows } from './client.js';
+import { loadMigrations, type Migration, migrationFile } from './migration-files.js';
 import { splitStatements } from './sql-statements.js';
 
 /**
@@ -28,55 +20,13 @@ import { splitStatements } from './sql-statements.js';
  *    files retired from the folder are checked against the baseline's manifest instead.
  */
 
-const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 const PLACEHOLDER = /\$\{([A-Z0-9_]+)\}/g;
-
-export interface Migration {
-  version: number;
-  name: string;
-  file: string;
-  sql: string;
-  checksum: string;
-}
 
 export interface MigrationReport {
   applied: string[];
   skipped: string[];
   /** Set when an empty database got the squashed baseline: the files it stood for. */
   fromBaseline?: string[];
-}
-
-export function loadMigrations(dir: string): Migration[] {
-  const files = readdirSync(dir)
-    .filter((file) => file.endsWith('.sql'))
-    .sort();
-  const seen = new Map<number, string>();
-  return files.map((file) => {
-    const match = FILE_PATTERN.exec(file);
-    if (!match) {
-      throw new TradewatchError(
-        ErrorCode.MIGRATION_INVALID,
-        `migration file ${file}: name must be NNNN_lower_snake.sql (four-digit version, then a name)`,
-      );
-    }
-    const version = Number(match[1]);
-    const clash = seen.get(version);
-    if (clash) {
-      throw new TradewatchError(
-        ErrorCode.MIGRATION_INVALID,
-        `migration files ${clash} and ${file} share version ${version}`,
-      );
-    }
-    seen.set(version, file);
-    const sql = readFileSync(join(dir, file), 'utf8');
-    return {
-      version,
-      name: match[2] as string,
-      file,
-      sql,
-      checksum: createHash('sha256').update(sql).digest('hex'),
-    };
-  });
 }
 
 export function renderMigration(migration: Migration, variables: Record<string, string>): string {
