@@ -32,11 +32,11 @@ export interface TapeOptions {
    */
   tailMs?: number;
   /**
-   * The ordinary BTCUSDT markets on both venues (default true). Off where a recorded BTCUSDT
-   * sample plays beside the tape (`make demo`): two price paths on one market would be a
-   * divergence and a price spike of their own.
+   * Only these markets (symbols; default every one) and their cases. `make demo` plays a few:
+   * the recorded sample already plays BTCUSDT (two price paths on one market would be a
+   * divergence and a price spike of their own), and a smaller history loads sooner.
    */
-  ordinary?: boolean;
+  symbols?: readonly string[];
 }
 
 interface Line {
@@ -93,8 +93,9 @@ export function derivativesTape(
     { venue: 'binance', symbol: 'BTCUSDT', price: btc, notional: usual(20_000, 0.8), funding: calmFunding },
     { venue: 'bybit', symbol: 'BTCUSDT', price: (t) => btc(t) * 1.00005, notional: usual(20_000, 0.8) },
   ];
+  const wanted = (symbol: string) => options.symbols === undefined || options.symbols.includes(symbol);
   const plans: MarketPlan[] = [
-    ...(options.ordinary === false ? [] : ordinary),
+    ...ordinary,
     // whale-trade: a 75x trade on a market of small trades; control: a block of a size the market always trades.
     {
       venue: 'binance',
@@ -166,7 +167,7 @@ export function derivativesTape(
 
   const lines: Line[] = [];
   const wire = new Wire();
-  for (const plan of plans) {
+  for (const plan of plans.filter((p) => wanted(p.symbol))) {
     const stop = Math.min(plan.until ?? end + tail, end + tail);
     const notional = plan.notional ?? usual(10_000, 0.5);
     const funding = plan.funding ?? calmFunding;
@@ -199,7 +200,7 @@ export function derivativesTape(
     ['LIQUSDT', cascade],
     ['LIQFLATUSDT', () => 40],
   ] as const)
-    for (let k = 0; k < 8; k++) {
+    for (let k = 0; k < 8 && wanted(symbol); k++) {
       const t = cascadeAt + 2_000 + k * 9_000;
       lines.push({
         t: t + 9,
@@ -208,7 +209,12 @@ export function derivativesTape(
       });
     }
   lines.sort((a, b) => a.t - b.t);
-  return { lines, cases: [...TAPE_CASES], end, openInterest: openInterestOf(end, tail) };
+  return {
+    lines,
+    cases: TAPE_CASES.filter((c) => wanted(c.entity.split(':')[1] as string)),
+    end,
+    openInterest: openInterestOf(end, tail).filter((e) => wanted(e.symbol)),
+  };
 }
 
 /** The tape's planted cases and negative controls (each on its own market). */
