@@ -1,5 +1,6 @@
 import { type ClickHouseClient, queryRows } from '../lib/clickhouse/client.js';
 import type { ScenarioName } from '../lib/contracts/simulation.js';
+import { TAPE_CASES } from '../producers/market/derivatives-tape.js';
 
 /**
  * Which alert catches which simulator scenario: shared by the detection report and
@@ -34,7 +35,24 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'market-wide-gloom',
 ]);
 
-export const isControl = (scenario: string): boolean => CONTROLS.has(scenario as ScenarioName);
+/**
+ * The derivatives tape's cases (replayed through the venue adapters beside the simulator),
+ * labelled by their own names: each planted case and each negative control is told apart.
+ */
+const TAPE_RULE_OF: ReadonlyMap<string, string> = new Map(TAPE_CASES.map((c) => [c.name, c.rule]));
+const TAPE_CONTROLS: ReadonlySet<string> = new Set(TAPE_CASES.filter((c) => !c.planted).map((c) => c.name));
+
+/** The rule a label (simulator scenario or tape case) is about. */
+export const ruleOf = (scenario: string): string | undefined =>
+  RULE_OF[scenario as ScenarioName] ?? TAPE_RULE_OF.get(scenario);
+
+/** Every rule some label is about: alerts of other rules are not about any scenario. */
+export const scenarioRules = (): string[] => [
+  ...new Set([...Object.values(RULE_OF), ...TAPE_RULE_OF.values()]),
+];
+
+export const isControl = (scenario: string): boolean =>
+  CONTROLS.has(scenario as ScenarioName) || TAPE_CONTROLS.has(scenario);
 
 /** An alert row with what matching and latency need. */
 export interface AlertRow {
@@ -53,7 +71,7 @@ export interface PlantedScenario {
 }
 
 const onEntity = (alert: AlertRow, label: PlantedScenario): boolean =>
-  RULE_OF[label.scenario as ScenarioName] === alert.rule_id &&
+  ruleOf(label.scenario) === alert.rule_id &&
   (alert.entity === label.entity || alert.related.includes(label.entity));
 
 /** A planted scenario's rule fired on its entity (or named it among the related ones: wash-trading's counterparty). */

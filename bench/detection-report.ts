@@ -6,6 +6,9 @@
  * controls planted and fired, false alerts (count and per hour of background),
  * and the time from the triggering event (its produced_at, when it entered Kafka) to the
  * webhook receiving the alert (p50/p99). JSON goes to bench/results/.
+ * Beside the simulator, the crafted derivatives tape (the derivatives rules test's) plays
+ * live through the real Binance and Bybit adapters into Kafka, its cases due in the run's
+ * last half-minute; each planted case and negative control is a label of its own name.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,23 +22,35 @@ import {
   catches,
   firesOn,
   isControl,
-  RULE_OF,
+  type PlantedScenario,
   readAlerts,
   recordFiringDeliveries,
+  ruleOf,
+  scenarioRules,
 } from '../alerting/scenario-match.js';
 import { chTimeMs } from '../alerting/store.js';
 import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { queryRows } from '../lib/clickhouse/client.js';
-import { type SimLabel, scenarioNames } from '../lib/contracts/simulation.js';
+import { scenarioNames } from '../lib/contracts/simulation.js';
 import { createLogger } from '../lib/log.js';
 import { machineInfo, machineLine } from '../lib/machine.js';
 import { waitFor } from '../lib/time.js';
 import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
+import { type DerivativesReplay, startDerivativesReplay } from '../stack/derivatives-replay.js';
 import { startDetectionStack } from '../stack/detection-stack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECRET = 'detection-report-webhook-secret';
+/** The derivatives tape's `end` falls this long before the simulated run's: its cases are due within the run. */
+const TAPE_END_BEFORE_RUN_END_MS = 30_000;
+/** The tape is built before its history is loaded and the rules installed: the time allowed for that. */
+const TAPE_HISTORY_ALLOWANCE_MS = 30_000;
+/**
+ * Tape traffic after its `end`: longer than the wait for deliveries and the settle after the
+ * run, so no feed falls silent (a stale-feed alert) before the report has read the alerts.
+ */
+const TAPE_TAIL_MS = 240_000;
 
 const duration = (v: string): number => {
   const m = /^(\d+)(s|m)$/.exec(v);
@@ -59,17 +74,33 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     channels: { hook: { type: 'webhook', url: webhook.url, secret: SECRET } },
     routes: [{ channels: ['hook'], group_max_alerts: 1, repeat_interval_s: 0 }],
   });
+  let tape: DerivativesReplay | undefined;
   const running = await startDetectionStack({
     dir,
     database: 'detection',
     routing,
     log,
     service: 'detection-report',
+    beforeRules: async (producer, clickhouse) => {
+      process.stderr.write('loading the derivatives tape’s 35 minutes of market history…\n');
+      const started = await startDerivativesReplay({
+        producer,
+        clickhouse,
+        log,
+        dir,
+        endInMs: TAPE_HISTORY_ALLOWANCE_MS + o.duration - TAPE_END_BEFORE_RUN_END_MS,
+        tape: { seed: o.seed, tailMs: TAPE_TAIL_MS },
+      });
+      tape = started;
+      return () => started.stop();
+    },
   }).catch(async (err: unknown) => {
     await webhook.close();
     throw err;
   });
   const { clickhouse, producer } = running;
+  const tapeCases = tape?.cases ?? [];
+  const tapeEnd = tape?.end ?? Date.now();
   try {
     const sim = new Simulation({
       seed: o.seed,
@@ -85,7 +116,10 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       fullSpeed: o.fullSpeed,
       labels: undefined,
     });
-    const labels: SimLabel[] = run.labels;
+    const labels: PlantedScenario[] = [
+      ...run.labels,
+      ...tapeCases.map((c) => ({ scenario: c.name, entity: c.entity })),
+    ];
     const planted = labels.filter((l) => !isControl(l.scenario));
     const controls = labels.filter((l) => isControl(l.scenario));
     // Wait for every planted scenario to reach the webhook, up to 90 s after the run.
@@ -103,7 +137,8 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
           ? true
           : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 500 },
+      // 90 s after the run, or after the tape's end when that is later (a slow start-up).
+      { timeoutMs: Math.max(90_000, tapeEnd + 90_000 - Date.now()), intervalMs: 500 },
     ).catch(() =>
       process.stderr.write('some scenarios were not detected within 90 s of the end of the run\n'),
     );
@@ -127,15 +162,15 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     const falseDetails = await queryRows<{ rule_id: string; entity: string; summary: string }>(
       clickhouse,
       'SELECT rule_id, entity, substring(summary, 1, 160) AS summary FROM alerts FINAL WHERE rule_id NOT IN {trading:Array(String)} ORDER BY detected_at',
-      { trading: Object.values(RULE_OF) },
+      { trading: scenarioRules() },
     );
     const ruleIds = renderRules({}).rendered.map((r) => r.rule.id);
     const hours = o.duration / 3_600_000;
     const rows = ruleIds.map((rule) => {
-      const mineLabels = planted.filter((l) => RULE_OF[l.scenario] === rule);
+      const mineLabels = planted.filter((l) => ruleOf(l.scenario) === rule);
       const detected = mineLabels.filter((l) => alerts.some((a) => matches(a, l)));
       const mine = alerts.filter((a) => a.rule_id === rule);
-      const myControls = controls.filter((l) => RULE_OF[l.scenario] === rule);
+      const myControls = controls.filter((l) => ruleOf(l.scenario) === rule);
       const controlsFired = myControls.filter((c) => mine.some((a) => firesOn(a, c)));
       // False: neither a planted scenario nor a control (those are counted on their own).
       const falseAlerts = mine.filter(
@@ -153,6 +188,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
         controls_fired: controlsFired.length,
         false_alerts: falseAlerts.length,
         false_per_hour: falseAlerts.length / hours,
+        false_entities: falseAlerts.map((a) => a.entity),
         latencies_ms: latencies,
       };
     });
@@ -179,7 +215,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     const fmt = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v)}`);
     const out = [
       machineLine(),
-      `run: seed ${o.seed}, ${o.duration / 1000} s simulated (${summary.mode}), ${run.events} events, ${planted.length} scenarios planted, ${controls.length} negative controls`,
+      `run: seed ${o.seed}, ${o.duration / 1000} s simulated (${summary.mode}), ${run.events} events, ${planted.length} scenarios planted, ${controls.length} negative controls (${tapeCases.length} of them cases of the derivatives tape, replayed through the venue adapters)`,
       '',
       `${'rule'.padEnd(22)}${'planted'.padStart(8)}${'detected'.padStart(9)}${'missed'.padStart(7)}${'controls'.padStart(9)}${'fired'.padStart(6)}${'false'.padStart(6)}${'false/h'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}`,
       ...rows.map(
@@ -192,6 +228,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       `ingestion (produced → in ClickHouse): ${ingestion.map((i) => `${i.fact} p50 ${i.p50_ms}/p99 ${i.p99_ms} ms`).join('; ')}`,
       `false alerts on background flow: ${summary.false_alerts_total}`,
       ...falseDetails.map((f) => `  ${f.rule_id} ${f.entity}: ${f.summary}`),
+      ...rows.flatMap((r) => r.false_entities.map((e) => `  ${r.rule} ${e} (no label, no control)`)),
     ];
     process.stdout.write(`${out.join('\n')}\n`);
     const resultsDir = join(here, 'results');

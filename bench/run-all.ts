@@ -46,6 +46,14 @@ const BENCHES: Record<string, { file: string; quick: string[]; big: string[] }> 
     quick: ['--events', '60000', '--rounds', '3'],
     big: ['--events', '300000', '--rounds', '5'],
   },
+  // Small: the frame script computes each checksum from the venue's whole book, sorted (as OKX
+  // documents it), so building the frames grows faster than their count (100k did not finish
+  // in 25 min on a loaded machine; 20k take ~30 s). The ratio is per frame either way.
+  'okx-connector': {
+    file: 'bench/okx-connector.bench.ts',
+    quick: ['--frames', '20000', '--runs', '3'],
+    big: ['--frames', '60000', '--runs', '5'],
+  },
   memory: {
     file: 'bench/memory.bench.ts',
     quick: ['--seconds', '60'],

@@ -95,6 +95,26 @@ describe('make demo (npm run demo), as a newcomer runs it', () => {
         );
       }
       expect(output).toMatch(`${planted.length} of ${planted.length} scenarios alerted.`);
+
+      // The derivatives tape, replayed through the Binance adapter, shows the perpetuals rules at work.
+      expect(output, context).toMatch(
+        /^Derivatives tape playing live through the Binance and Bybit adapters/m,
+      );
+      for (const [rule, market] of [
+        ['funding-extreme', 'binance:FUNDUSDT'],
+        ['liquidation-cascade', 'binance:LIQUSDT'],
+      ] as const) {
+        const printed = lines.find((l) => l.text.startsWith(`  ▸ ${rule} `) && l.text.includes(market));
+        expect(printed, `no ${rule} alert printed for ${market}\n${context}`).toBeDefined();
+        process.stdout.write(
+          `demo smoke: ${rule} alert printed ${printed?.at.toFixed(1)} s after the start\n`,
+        );
+      }
+      // Its negative control (the same liquidations at a steady price) stays silent.
+      expect(
+        lines.some((l) => l.text.includes('binance:LIQFLATUSDT')),
+        context,
+      ).toBe(false);
       expect(output).toMatch(/^Stopped cleanly after/m);
 
       // Nothing left behind: no broker JVM or ClickHouse host on the data directory, ports closed.

@@ -1,7 +1,8 @@
 /**
  * `make demo` / `npm run demo`: the whole platform on one machine, no Docker. Starts the
  * embedded stack (Kafka broker + ClickHouse engine), migrates, installs the alert rules,
- * replays the recorded market sample, runs the simulator with every labelled scenario over
+ * replays the recorded market sample and the crafted derivatives tape (funding extreme, a
+ * liquidation cascade, a whale…), runs the simulator with every labelled scenario over
  * background flow, relays alerts through the notifier to the terminal (and Slack, Telegram
  * or a webhook when configured), and shows a status: on a terminal one block redrawn in
  * place with the alerts printed above it, otherwise three plain lines every ten seconds.
@@ -27,6 +28,7 @@ import { DEMO_SCHEDULE } from './demo/schedule.js';
 import { LiveBlock } from './demo/screen.js';
 import { DemoStatus, summaryLines } from './demo/status.js';
 import { blockLines, plainLines } from './demo/status-view.js';
+import { startDerivativesReplay } from './derivatives-replay.js';
 import { type DetectionStack, startDetectionStack } from './detection-stack.js';
 import { exitWhenOrphaned } from './parent-watch.js';
 import { stackDir } from './pipeline.js';
@@ -53,6 +55,22 @@ const PLAIN_STATUS_INTERVAL_MS = 10_000;
 /** Wider than this, the block's lists wrap anyway: long lines are harder to read. */
 const BLOCK_MAX_WIDTH = 130;
 const STOPPING = 'while stopping';
+/**
+ * The derivatives tape's markets the demo plays (the rules test's crafted perpetuals): funding
+ * extreme, the liquidation cascade and its control (the same liquidations at a steady price),
+ * a whale. Not its BTCUSDT (the recorded sample plays it); few, so the history loads quickly.
+ */
+const DEMO_TAPE_MARKETS = ['FUNDUSDT', 'LIQUSDT', 'LIQFLATUSDT', 'WHALEUSDT'];
+/**
+ * The tape ends this long after its history is loaded, just
+ * before the rules go in: funding turns extreme at once, the liquidation cascade builds over
+ * the next minute. Its markets go on for DEMO_TAPE_TAIL_MS after that, then fall silent
+ * (stale-feed alerts on them in a demo left running that long).
+ */
+const DEMO_TAPE_END_IN_MS = 120_000;
+const DEMO_TAPE_TAIL_MS = 3_600_000;
+/** Past this the rules go in anyway: a slow load delays every scenario's alert. */
+const DEMO_TAPE_HISTORY_TIMEOUT_MS = 120_000;
 /** The process's own start: the demo's clock includes tsx and module loading. */
 const startedAt = Math.round(performance.timeOrigin);
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -122,6 +140,23 @@ async function run(o: Options): Promise<void> {
     log,
     service: 'demo',
     notifierPollIntervalMs: notifierDefaults.NOTIFIER_POLL_INTERVAL_MS,
+    beforeRules: async (producer, clickhouse) => {
+      out(`Loading the derivatives tape's 35 minutes of perpetuals history (${since()})…`);
+      const tape = await startDerivativesReplay({
+        producer,
+        clickhouse,
+        log: log.child({ module: MARKET_REPLAY_MODULE }),
+        dir,
+        endInMs: DEMO_TAPE_END_IN_MS,
+        tape: { seed: o.seed, tailMs: DEMO_TAPE_TAIL_MS, symbols: DEMO_TAPE_MARKETS },
+        historyTimeoutMs: DEMO_TAPE_HISTORY_TIMEOUT_MS,
+      });
+      const due = (ms: number) => `+${Math.round((tape.end - ms - startedAt) / 1000)} s`;
+      out(
+        `Derivatives tape playing live through the Binance and Bybit adapters (${since()}): funding extreme from ${due(120_000)}, liquidation cascade about ${due(52_000)}, whale trade ${due(20_000)}.`,
+      );
+      return () => tape.stop();
+    },
     onTopicsReady: (producer, config) => {
       announce('Kafka', config.KAFKA_BROKERS.join(','));
       announce('ClickHouse', config.CLICKHOUSE_URL, `   (database ${config.CLICKHOUSE_DATABASE})`);

@@ -74,6 +74,12 @@ export async function startDetectionStack(options: {
    * to stop them; `stop()` (and a failed start) calls it before closing the producer.
    */
   onTopicsReady?: (producer: EventProducer, config: Config) => () => Promise<void>;
+  /**
+   * Awaited once ClickHouse is migrated, before the rules are installed: for loading history
+   * no rule should watch arrive piecemeal (a live replay's backlog). Returns how to stop
+   * what it started, like `onTopicsReady`.
+   */
+  beforeRules?: (producer: EventProducer, clickhouse: ClickHouseClient) => Promise<() => Promise<void>>;
 }): Promise<DetectionStack> {
   const { log } = options;
   const stack = await startLocalStack({
@@ -119,6 +125,7 @@ export async function startDetectionStack(options: {
     await preparePipeline(config, log);
     const clickhouse = createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
     stops.push(() => clickhouse.close());
+    if (options.beforeRules) stops.push(await options.beforeRules(await connected, clickhouse));
     await installRules(clickhouse, log, { settings: options.routing.rules });
     const notifier = new Notifier({
       store: new AlertStore(clickhouse),

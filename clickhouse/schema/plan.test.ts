@@ -3,7 +3,7 @@ import { between, optional } from '../../lib/contracts/fields.js';
 import { marketTradeContract } from '../../lib/contracts/market.js';
 import { storage } from '../../lib/contracts/storage.js';
 import { readSnapshot, renderSchema } from './generate.js';
-import { plan, UnsafeChangeError } from './plan.js';
+import { enumOnlyGrows, plan, UnsafeChangeError } from './plan.js';
 import { renderTopic } from './render.js';
 
 const trades = (fields = marketTradeContract.fields, columns = storage.marketTrades.columns) =>
@@ -48,5 +48,30 @@ describe('schema generator', () => {
     );
     expect(() => plan(trades(), trades(undefined, columns))).toThrow(UnsafeChangeError);
     expect(() => plan(trades(), trades(undefined, columns))).toThrow(/column price changes/);
+  });
+
+  it('widens an Enum that only gains values at its end in place, and refuses any other Enum change', () => {
+    const integrity = (kinds: string) => `kind Enum8(${kinds})`;
+    const four = "'sequence_gap' = 1, 'stale_stream' = 2, 'disconnected' = 3, 'events_dropped' = 4";
+    expect(enumOnlyGrows(integrity(four), integrity(`${four}, 'checksum_mismatch' = 5`))).toBe(true);
+    // A value inserted before others, renumbered or removed would rewrite stored rows' meaning.
+    expect(enumOnlyGrows(integrity(four), integrity(`'checksum_mismatch' = 0, ${four}`))).toBe(false);
+    expect(enumOnlyGrows(integrity(four), integrity("'sequence_gap' = 1, 'stale_stream' = 2"))).toBe(false);
+    expect(enumOnlyGrows(integrity(four), `kind Enum16(${four}, 'x' = 5)`)).toBe(false);
+    // The schema as it stood before checksum_mismatch: the planner writes the widening, consumer stopped first.
+    const now = renderSchema().filter((o) => o.chain === 'market_integrity');
+    const before = now.map((o) =>
+      JSON.parse(
+        JSON.stringify(o)
+          .replaceAll(", 'checksum_mismatch' = 5", '')
+          .replaceAll(", \\\\'checksum_mismatch\\\\' = 5", ''),
+      ),
+    );
+    const sql = plan(before, now).statements.filter((x) => !x.startsWith('--'));
+    expect(sql[0]).toBe('DROP VIEW IF EXISTS market_integrity_parse_mv SYNC');
+    expect(sql).toContain(
+      `ALTER TABLE market_integrity MODIFY COLUMN ${integrity(`${four}, 'checksum_mismatch' = 5`)}`,
+    );
+    expect(sql.at(-1)).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS market_integrity_parse_mv/);
   });
 });

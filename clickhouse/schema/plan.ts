@@ -11,7 +11,9 @@ import type { SchemaObject } from './render.js';
  *      read twice and nothing is skipped (same group name; a new group only when the
  *      storage entry's `group` changes).
  * Fact tables keep their data: a column that changes type or disappears is refused here,
- * since that needs a reviewed, hand-written step.
+ * since that needs a reviewed, hand-written step. The one type change let through is an Enum
+ * that only gains values at its end (a new integrity kind, say): every stored value keeps its
+ * number, so ClickHouse changes the metadata alone.
  */
 
 export class UnsafeChangeError extends Error {}
@@ -20,6 +22,16 @@ const drop = (o: SchemaObject) =>
   o.kind === 'view' || o.kind === 'consumer'
     ? `DROP VIEW IF EXISTS ${o.name} SYNC`
     : `DROP TABLE IF EXISTS ${o.name} SYNC`;
+
+const ENUM = /^(.* Enum(?:8|16)\()(.*)(\).*)$/;
+
+/** `after` is `before` with values appended to its Enum (the same column otherwise). */
+export function enumOnlyGrows(before: string, after: string): boolean {
+  const was = ENUM.exec(before);
+  const now = ENUM.exec(after);
+  if (!was || !now) return false;
+  return was[1] === now[1] && was[3] === now[3] && (now[2] as string).startsWith(`${was[2]}, `);
+}
 
 function alterFact(before: SchemaObject, after: SchemaObject): string[] {
   const old = new Map(before.columns ?? []);
@@ -31,6 +43,8 @@ function alterFact(before: SchemaObject, after: SchemaObject): string[] {
       statements.push(
         `ALTER TABLE ${after.name} ADD COLUMN IF NOT EXISTS ${definition}${previous ? ` AFTER ${previous}` : ' FIRST'}`,
       );
+    } else if (was !== definition && enumOnlyGrows(was, definition)) {
+      statements.push(`ALTER TABLE ${after.name} MODIFY COLUMN ${definition}`);
     } else if (was !== definition) {
       throw new UnsafeChangeError(
         `fact ${after.name}: column ${name} changes from "${was}" to "${definition}"; write that step by hand (a new migration) and re-run`,

@@ -145,11 +145,13 @@ export const marketOpenInterestSchema = marketOpenInterestContract.schema;
 /**
  * Something is wrong with a feed, said out loud instead of hidden: a sequence gap in a book
  * (expected vs got update id), a stream gone silent, a dropped connection, events dropped
- * because Kafka was slower than the venue.
+ * because Kafka was slower than the venue, a book whose venue checksum disagrees with ours
+ * (OKX's CRC32 of the top levels: the chain was intact but the book is not).
  */
 export const marketIntegrityContract = contract({
   ...marketFields('market.integrity'),
-  kind: oneOf(['sequence_gap', 'stale_stream', 'disconnected', 'events_dropped']),
+  // Appended, never inserted: the fact table's Enum keeps each existing kind's number.
+  kind: oneOf(['sequence_gap', 'stale_stream', 'disconnected', 'events_dropped', 'checksum_mismatch']),
   /** The venue stream concerned, e.g. `btcusdt@depth@100ms` or `orderbook.50.BTCUSDT`. */
   stream: text(1, 128),
   expected: text(0, 256),

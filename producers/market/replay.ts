@@ -13,11 +13,13 @@ import type { VenueAdapter, VenueDefinition } from './venue.js';
  * REST replies recorded beside the frames answer the adapters' REST calls (book snapshots).
  * With `rebase`, every time in the recording is shifted so its first line is "now": a
  * sample recorded long ago lands inside the facts' TTL and reads as a fresh feed.
+ * Speed 'clock' plays each line at its own recorded time: lines stamped in the past at once,
+ * the rest as the wall clock reaches them (a tape generated around "now", replayed live).
  */
 
 export interface ReplayOptions {
   file: string;
-  speed: number | 'max';
+  speed: number | 'max' | 'clock';
   rebase: boolean;
   venues: Readonly<Record<string, VenueDefinition>>;
   sink: Sink;
@@ -80,7 +82,10 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
       firstT = line.t;
       offset = options.rebase ? started - line.t : 0;
     }
-    if (options.speed !== 'max') {
+    if (options.speed === 'clock') {
+      const ahead = line.t - Date.now();
+      if (ahead > 2) await sleep(ahead);
+    } else if (options.speed !== 'max') {
       const due = started + (line.t - firstT) / options.speed;
       const ahead = due - Date.now();
       if (ahead > 2) await sleep(ahead);

@@ -16,7 +16,7 @@ export const MARKET_SAMPLES = [
   join(SAMPLES, 'bybit-linear.jsonl.gz'),
 ];
 
-class ReplayStopped extends Error {
+export class ReplayStopped extends Error {
   constructor() {
     super('market replay stopped');
   }
@@ -27,7 +27,7 @@ class ReplayStopped extends Error {
  * for any, so `replayRecording` (which asks before every frame) ends at the next frame.
  * Everything else is the Kafka sink's.
  */
-class StoppableSink implements Sink {
+export class StoppableSink implements Sink {
   #stopped = false;
   readonly #waiting = new Set<(err: Error) => void>();
   constructor(readonly inner: KafkaSink) {}

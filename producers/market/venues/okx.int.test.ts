@@ -174,16 +174,22 @@ describe('okx connector', () => {
       timeoutMs: 20_000,
     });
     venue.broadcast(script.tick(20).booksUpdate());
+    // Its own kind: the seqId chain was intact, the book was not.
     await pipeline.waitForCount(
-      "SELECT count() FROM market_integrity WHERE venue = 'okx' AND kind = 'sequence_gap'",
-      2,
+      "SELECT count() FROM market_integrity WHERE venue = 'okx' AND kind = 'checksum_mismatch'",
+      1,
     );
+    expect(
+      await ch("SELECT count() FROM market_integrity WHERE venue = 'okx' AND kind = 'sequence_gap'"),
+    ).toBe(1);
+    expect(await metricValue(feed.metrics.integrity, { venue: 'okx', kind: 'checksum_mismatch' })).toBe(1);
     const sent = (JSON.parse(corrupt) as { data: { checksum: number; seqId: number }[] }).data[0];
-    const [event] = await queryRows<{ expected: string; got: string }>(
+    const [event] = await queryRows<{ stream: string; expected: string; got: string }>(
       pipeline.clickhouse,
-      `SELECT expected, got FROM market_integrity WHERE venue = 'okx' AND expected LIKE 'checksum=%'`,
+      "SELECT stream, expected, got FROM market_integrity WHERE venue = 'okx' AND kind = 'checksum_mismatch'",
     );
     expect(event).toEqual({
+      stream: 'books:BTC-USDT-SWAP',
       expected: `checksum=${sent?.checksum}`,
       got: `checksum=${(sent?.checksum ?? 0) - 1} at seqId=${sent?.seqId}`,
     });

@@ -21,8 +21,8 @@ import { OkxBook, parseOkxLevels } from './okx-book.js';
  * Book rules (OKX's own): a `snapshot` replaces the book; each `update` carries `prevSeqId`
  * equal to the previous message's `seqId` (a reset after maintenance makes `seqId` smaller,
  * still chained by `prevSeqId`; a message with `seqId` = `prevSeqId` says "no change"). After
- * every message the CRC32 of the top 25 levels must equal `checksum`. A broken chain or a
- * checksum mismatch raises `market.integrity`, discards the book and resubscribes the
+ * every message the CRC32 of the top 25 levels must equal `checksum`. A broken chain
+ * (`sequence_gap`) or a checksum mismatch (`checksum_mismatch`) raises `market.integrity`, discards the book and resubscribes the
  * channel, which makes OKX send a fresh snapshot; updates until then are not published.
  */
 
@@ -281,7 +281,14 @@ class OkxAdapter implements VenueAdapter {
         'books: action, data[0].ts, seqId, prevSeqId, checksum, bids and asks are required',
         'marketDepth',
       );
-      if (state.synced) this.#break(instId, state, 'a readable update', 'an unreadable frame', receivedAt);
+      // An unreadable message breaks the chain as surely as a missing one.
+      if (state.synced)
+        this.#break(instId, state, {
+          kind: 'sequence_gap',
+          expected: 'a readable update',
+          got: 'an unreadable frame',
+          receivedAt,
+        });
       return;
     }
     if (action === 'snapshot') {
@@ -296,20 +303,25 @@ class OkxAdapter implements VenueAdapter {
         return;
       }
       if (prev !== state.lastSeq) {
-        this.#break(
-          instId,
-          state,
-          `prevSeqId=${state.lastSeq}`,
-          `prevSeqId=${prev} (seqId=${seq})`,
+        this.#break(instId, state, {
+          kind: 'sequence_gap',
+          expected: `prevSeqId=${state.lastSeq}`,
+          got: `prevSeqId=${prev} (seqId=${seq})`,
           receivedAt,
-        );
+        });
         return;
       }
     }
     state.book.apply(bids, asks);
     const ours = state.book.checksum();
     if (ours !== checksum) {
-      this.#break(instId, state, `checksum=${checksum}`, `checksum=${ours} at seqId=${seq}`, receivedAt);
+      // The chain was intact but the book is not what the venue has: its own kind, not a gap.
+      this.#break(instId, state, {
+        kind: 'checksum_mismatch',
+        expected: `checksum=${checksum}`,
+        got: `checksum=${ours} at seqId=${seq}`,
+        receivedAt,
+      });
       return;
     }
     const chainedFrom = action === 'snapshot' ? seq : state.lastSeq;
@@ -340,18 +352,24 @@ class OkxAdapter implements VenueAdapter {
     if (!published) this.#resubscribe(instId, state);
   }
 
-  #break(instId: string, state: BookState, expected: string, got: string, receivedAt: number): void {
+  #break(
+    instId: string,
+    state: BookState,
+    found: { kind: 'sequence_gap' | 'checksum_mismatch'; expected: string; got: string; receivedAt: number },
+  ): void {
     this.#ctx.integrity(
       {
         symbol: okxSymbol(instId),
-        kind: 'sequence_gap',
+        kind: found.kind,
         stream: `books:${instId}`,
-        expected,
-        got,
+        expected: found.expected,
+        got: found.got,
         detail:
-          'books message does not continue the book (seqId chain or checksum); discarded and resubscribed for a fresh snapshot',
+          found.kind === 'sequence_gap'
+            ? 'books message does not continue the seqId chain (missing or unreadable); discarded and resubscribed for a fresh snapshot'
+            : 'book after this message does not match the venue checksum; discarded and resubscribed for a fresh snapshot',
       },
-      receivedAt,
+      found.receivedAt,
     );
     this.#resubscribe(instId, state);
   }

@@ -1,22 +1,42 @@
 import { newEventId } from '../../lib/contracts/envelope.js';
 import type { MarketOpenInterest } from '../../lib/contracts/market.js';
-import { Recorder } from '../../producers/market/recording.js';
-import { prng } from '../../producers/market/wire-script.js';
+import { Recorder } from './recording.js';
+import { prng } from './wire-script.js';
 
 /**
  * A crafted perpetuals tape in the venues' own wire formats (Binance USDⓈ-M combined streams,
  * Bybit v5 linear order book), for replay through the real venue adapters: 35 minutes of
  * ordinary traffic on every market, with each derivatives rule's planted case and its
  * negative control (the legitimate behaviour closest to it) in the last minutes. Each
- * market is its own symbol, so a case and its control never share an entity.
+ * market is its own symbol, so a case and its control never share an entity. Used by the
+ * derivatives rules test, the detection report and `make demo` (the last two replay it
+ * live, with a tail after `end` so the planted conditions and the feeds go on).
  */
 
 export interface TapeCase {
+  /** Unique per case: the label the detection report and the demo match alerts against. */
+  name: string;
   rule: string;
   entity: string;
   /** false: a negative control, on which the rule must stay silent. */
   planted: boolean;
   what: string;
+}
+
+export interface TapeOptions {
+  seed?: number;
+  /**
+   * Traffic after `end` (ms): every market goes on as it ended (the planted conditions hold,
+   * no new whale, no new liquidation), so a live replay keeps its feeds fresh while the rules
+   * catch up. 0 (the rules test): the tape stops at `end`.
+   */
+  tailMs?: number;
+  /**
+   * Only these markets (symbols; default every one) and their cases. `make demo` plays a few:
+   * the recorded sample already plays BTCUSDT (two price paths on one market would be a
+   * divergence and a price spike of their own), and a smaller history loads sooner.
+   */
+  symbols?: readonly string[];
 }
 
 interface Line {
@@ -45,9 +65,10 @@ const LENGTH_MS = 35 * 60_000;
 
 export function derivativesTape(
   end: number,
-  seed = 16,
+  options: TapeOptions = {},
 ): { lines: Line[]; cases: TapeCase[]; end: number; openInterest: MarketOpenInterest[] } {
-  const random = prng(seed);
+  const random = prng(options.seed ?? 16);
+  const tail = options.tailMs ?? 0;
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const start = end - LENGTH_MS;
   const last = (ms: number) => (t: number) => t > end - ms;
@@ -67,10 +88,14 @@ export function derivativesTape(
   const div = walk(2_000, 1);
   const stale = walk(500, 1);
   const blip = walk(90, 1);
-  const plans: MarketPlan[] = [
-    // Ordinary markets on both venues: nothing may fire on them.
+  // Ordinary markets on both venues: nothing may fire on them.
+  const ordinary: MarketPlan[] = [
     { venue: 'binance', symbol: 'BTCUSDT', price: btc, notional: usual(20_000, 0.8), funding: calmFunding },
     { venue: 'bybit', symbol: 'BTCUSDT', price: (t) => btc(t) * 1.00005, notional: usual(20_000, 0.8) },
+  ];
+  const wanted = (symbol: string) => options.symbols === undefined || options.symbols.includes(symbol);
+  const plans: MarketPlan[] = [
+    ...ordinary,
     // whale-trade: a 75x trade on a market of small trades; control: a block of a size the market always trades.
     {
       venue: 'binance',
@@ -110,7 +135,12 @@ export function derivativesTape(
     // dead for 3 minutes while Binance moved 80 bps (a frozen quote), and a 60 bps blip of 20 s.
     { venue: 'binance', symbol: 'DIVUSDT', price: div },
     { venue: 'bybit', symbol: 'DIVUSDT', price: (t) => div(t) * (last(90_000)(t) ? 1.006 : 1) },
-    { venue: 'binance', symbol: 'STALEUSDT', price: (t) => stale(t) * (last(180_000)(t) ? 1.008 : 1) },
+    // Binance drifts the 80 bps over two minutes: a jump would be a volatility spike of its own.
+    {
+      venue: 'binance',
+      symbol: 'STALEUSDT',
+      price: (t) => stale(t) * (1 + 0.008 * Math.min(1, Math.max(0, (t - (end - 180_000)) / 120_000))),
+    },
     { venue: 'bybit', symbol: 'STALEUSDT', price: stale, until: end - 180_000 },
     { venue: 'binance', symbol: 'BLIPUSDT', price: blip },
     {
@@ -125,9 +155,11 @@ export function derivativesTape(
   const cascade = (t: number) =>
     40 * (t > cascadeAt ? 1 - Math.min(0.012, ((t - cascadeAt) / 80_000) * 0.012) : 1);
   plans.push({ venue: 'binance', symbol: 'LIQUSDT', price: cascade });
-  // oi-spike: open interest +8 % while the price rose 2 % over the last 4 minutes; controls:
+  // oi-spike: open interest +8 % while the price climbed 2 % over the last 4 minutes; controls:
   // the same open-interest build-up at a steady price, and the same price move at steady OI.
-  const rally = (t: number) => 20 * (t > end - 240_000 ? 1.02 : 1);
+  // A steady climb, not a jump: a 2 % jump would be a price and volatility spike of its own
+  // wherever a live replay puts it in front of the rules.
+  const rally = (t: number) => 20 * (1 + 0.02 * Math.min(1, Math.max(0, (t - (end - 240_000)) / 240_000)));
   plans.push({ venue: 'binance', symbol: 'OIUSDT', price: rally });
   plans.push({ venue: 'binance', symbol: 'OIFLATUSDT', price: walk(20, 1) });
   plans.push({ venue: 'binance', symbol: 'OIMOVEUSDT', price: rally });
@@ -135,8 +167,8 @@ export function derivativesTape(
 
   const lines: Line[] = [];
   const wire = new Wire();
-  for (const plan of plans) {
-    const stop = Math.min(plan.until ?? end, end);
+  for (const plan of plans.filter((p) => wanted(p.symbol))) {
+    const stop = Math.min(plan.until ?? end + tail, end + tail);
     const notional = plan.notional ?? usual(10_000, 0.5);
     const funding = plan.funding ?? calmFunding;
     let i = 0;
@@ -168,7 +200,7 @@ export function derivativesTape(
     ['LIQUSDT', cascade],
     ['LIQFLATUSDT', () => 40],
   ] as const)
-    for (let k = 0; k < 8; k++) {
+    for (let k = 0; k < 8 && wanted(symbol); k++) {
       const t = cascadeAt + 2_000 + k * 9_000;
       lines.push({
         t: t + 9,
@@ -177,89 +209,139 @@ export function derivativesTape(
       });
     }
   lines.sort((a, b) => a.t - b.t);
-  const cases: TapeCase[] = [
-    {
-      rule: 'whale-trade',
-      entity: 'binance:WHALEUSDT',
-      planted: true,
-      what: 'a trade 75x the market’s usual size',
-    },
-    {
-      rule: 'whale-trade',
-      entity: 'binance:BLOCKUSDT',
-      planted: false,
-      what: 'a large block on a market of large blocks',
-    },
-    {
-      rule: 'volatility-spike',
-      entity: 'binance:VOLUSDT',
-      planted: true,
-      what: 'a calm market whipsawing 80 bps a trade',
-    },
-    {
-      rule: 'volatility-spike',
-      entity: 'binance:CHOPUSDT',
-      planted: false,
-      what: 'a market always that choppy',
-    },
-    {
-      rule: 'liquidation-cascade',
-      entity: 'binance:LIQUSDT',
-      planted: true,
-      what: '8 long liquidations, price down 1.2 %',
-    },
-    {
-      rule: 'liquidation-cascade',
-      entity: 'binance:LIQFLATUSDT',
-      planted: false,
-      what: 'the same liquidations, price steady',
-    },
-    { rule: 'funding-extreme', entity: 'binance:FUNDUSDT', planted: true, what: 'funding 0.3 % per 8 h' },
-    {
-      rule: 'funding-extreme',
-      entity: 'binance:FLIPUSDT',
-      planted: true,
-      what: 'funding +0.05 % to -0.04 %',
-    },
-    {
-      rule: 'funding-extreme',
-      entity: 'binance:NOISEUSDT',
-      planted: false,
-      what: 'funding ±0.002 % around zero',
-    },
-    {
-      rule: 'cross-venue-divergence',
-      entity: 'bybit>binance:DIVUSDT',
-      planted: true,
-      what: 'Bybit 60 bps above Binance for 90 s',
-    },
-    {
-      rule: 'cross-venue-divergence',
-      entity: 'binance>bybit:STALEUSDT',
-      planted: false,
-      what: 'Bybit feed dead 3 min while Binance moved 80 bps',
-    },
-    {
-      rule: 'cross-venue-divergence',
-      entity: 'bybit>binance:BLIPUSDT',
-      planted: false,
-      what: 'a 60 bps gap lasting 20 s',
-    },
-    { rule: 'oi-spike', entity: 'binance:OIUSDT', planted: true, what: 'OI +8 % while price +2 %' },
-    { rule: 'oi-spike', entity: 'binance:OIFLATUSDT', planted: false, what: 'OI +8 % at a steady price' },
-    { rule: 'oi-spike', entity: 'binance:OIMOVEUSDT', planted: false, what: 'price +2 % at steady OI' },
-  ];
-  return { lines, cases, end, openInterest: openInterestOf(end) };
+  return {
+    lines,
+    cases: TAPE_CASES.filter((c) => wanted(c.entity.split(':')[1] as string)),
+    end,
+    openInterest: openInterestOf(end, tail).filter((e) => wanted(e.symbol)),
+  };
 }
+
+/** The tape's planted cases and negative controls (each on its own market). */
+export const TAPE_CASES: readonly TapeCase[] = [
+  {
+    name: 'tape-whale-trade',
+    rule: 'whale-trade',
+    entity: 'binance:WHALEUSDT',
+    planted: true,
+    what: 'a trade 75x the market’s usual size',
+  },
+  {
+    name: 'tape-usual-block',
+    rule: 'whale-trade',
+    entity: 'binance:BLOCKUSDT',
+    planted: false,
+    what: 'a large block on a market of large blocks',
+  },
+  {
+    name: 'tape-whipsaw',
+    rule: 'volatility-spike',
+    entity: 'binance:VOLUSDT',
+    planted: true,
+    what: 'a calm market whipsawing 80 bps a trade',
+  },
+  {
+    name: 'tape-always-choppy',
+    rule: 'volatility-spike',
+    entity: 'binance:CHOPUSDT',
+    planted: false,
+    what: 'a market always that choppy',
+  },
+  {
+    name: 'tape-liquidation-cascade',
+    rule: 'liquidation-cascade',
+    entity: 'binance:LIQUSDT',
+    planted: true,
+    what: '8 long liquidations, price down 1.2 %',
+  },
+  {
+    name: 'tape-absorbed-liquidations',
+    rule: 'liquidation-cascade',
+    entity: 'binance:LIQFLATUSDT',
+    planted: false,
+    what: 'the same liquidations, price steady',
+  },
+  {
+    name: 'tape-funding-extreme',
+    rule: 'funding-extreme',
+    entity: 'binance:FUNDUSDT',
+    planted: true,
+    what: 'funding 0.3 % per 8 h',
+  },
+  {
+    name: 'tape-funding-flip',
+    rule: 'funding-extreme',
+    entity: 'binance:FLIPUSDT',
+    planted: true,
+    what: 'funding +0.05 % to -0.04 %',
+  },
+  {
+    name: 'tape-funding-noise',
+    rule: 'funding-extreme',
+    entity: 'binance:NOISEUSDT',
+    planted: false,
+    what: 'funding ±0.002 % around zero',
+  },
+  {
+    name: 'tape-venue-divergence',
+    rule: 'cross-venue-divergence',
+    entity: 'bybit>binance:DIVUSDT',
+    planted: true,
+    what: 'Bybit 60 bps above Binance for 90 s',
+  },
+  {
+    name: 'tape-dead-feed-gap',
+    rule: 'cross-venue-divergence',
+    entity: 'binance>bybit:STALEUSDT',
+    planted: false,
+    what: 'Bybit feed dead 3 min while Binance moved 80 bps',
+  },
+  {
+    name: 'tape-divergence-blip',
+    rule: 'cross-venue-divergence',
+    entity: 'bybit>binance:BLIPUSDT',
+    planted: false,
+    what: 'a 60 bps gap lasting 20 s',
+  },
+  {
+    name: 'tape-oi-spike',
+    rule: 'oi-spike',
+    entity: 'binance:OIUSDT',
+    planted: true,
+    what: 'OI +8 % while price +2 %',
+  },
+  {
+    name: 'tape-oi-build-flat',
+    rule: 'oi-spike',
+    entity: 'binance:OIFLATUSDT',
+    planted: false,
+    what: 'OI +8 % at a steady price',
+  },
+  {
+    name: 'tape-price-move-flat-oi',
+    rule: 'oi-spike',
+    entity: 'binance:OIMOVEUSDT',
+    planted: false,
+    what: 'price +2 % at steady OI',
+  },
+  // The dead Bybit feed of the divergence control is the stale-feed rule's own case.
+  {
+    name: 'tape-dead-feed',
+    rule: 'stale-feed',
+    entity: 'bybit:STALEUSDT',
+    planted: true,
+    what: 'Bybit feed silent for the last 3 min',
+  },
+];
 
 /**
  * Open interest of the tape's markets as the venue's REST endpoint reports it, polled every
  * 15 s: steady, except OIUSDT and OIFLATUSDT, whose open interest rises 8 % in the last 4 minutes.
  */
-function openInterestOf(end: number): MarketOpenInterest[] {
+function openInterestOf(end: number, tail: number): MarketOpenInterest[] {
   const events: MarketOpenInterest[] = [];
   for (const symbol of ['OIUSDT', 'OIFLATUSDT', 'OIMOVEUSDT'])
-    for (let t = end - 20 * 60_000; t <= end; t += 15_000) {
+    for (let t = end - 20 * 60_000; t <= end + tail; t += 15_000) {
       const built = symbol !== 'OIMOVEUSDT' && t > end - 240_000;
       events.push({
         event_id: newEventId(t),
