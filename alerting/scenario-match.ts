@@ -25,6 +25,8 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'market-wide-gloom': 'negative-buzz',
   'wash-ring': 'circular-wash-trading',
   'unlinked-cycle-traders': 'circular-wash-trading',
+  'insider-before-listing': 'insider-before-listing',
+  'listing-news-trader': 'insider-before-listing',
 };
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
@@ -35,6 +37,7 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'large-bid-requote',
   'market-wide-gloom',
   'unlinked-cycle-traders',
+  'listing-news-trader',
 ]);
 
 export const isControl = (scenario: string): boolean => CONTROLS.has(scenario as ScenarioName);

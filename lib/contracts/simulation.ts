@@ -23,6 +23,8 @@ export const scenarioNames = [
   'market-wide-gloom',
   'wash-ring',
   'unlinked-cycle-traders',
+  'insider-before-listing',
+  'listing-news-trader',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

@@ -2,6 +2,7 @@ import type { ScenarioName } from '../../../lib/contracts/simulation.js';
 import { accountTakeover } from './account-takeover.js';
 import { accountTakeoverSplit } from './account-takeover-split.js';
 import { carrierNatLogin } from './carrier-nat-login.js';
+import { insiderBeforeListing, listingNewsTrader } from './insider-listing.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
 import { pumpAndDump } from './pump-and-dump.js';
@@ -26,4 +27,6 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'market-wide-gloom': marketWideGloom,
   'wash-ring': washRing,
   'unlinked-cycle-traders': unlinkedCycleTraders,
+  'insider-before-listing': insiderBeforeListing,
+  'listing-news-trader': listingNewsTrader,
 };
