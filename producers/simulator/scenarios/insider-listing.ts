@@ -9,11 +9,6 @@ const POP_BPS = 600;
 const END_MS = 90_000;
 const VENUES = ['binance', 'coinbase', 'upbit'] as const;
 
-/**
- * A small token only our book trades (no other scenario's symbol, so nothing else moves its
- * price), whose listing another venue announces: flat before, up to +6% within 24 s after,
- * as listing news does. Ordinary customers trade it every few seconds throughout.
- */
 interface ThinListing {
   h: ScenarioHandle;
   asset: string;
@@ -22,8 +17,15 @@ interface ThinListing {
   price: (at: number, bps?: number) => number;
 }
 
+/**
+ * A small token only our book trades (no other scenario's symbol, so nothing else moves its
+ * price), whose listing another venue announces: flat before, up to +6% within 24 s after,
+ * as listing news does. Ordinary customers trade it every few seconds throughout. A numbered
+ * name per run: the rule judges the first announcement of an asset, and a scenario typed
+ * again later in a long run must get an announcement of its own.
+ */
 function thinListing(h: ScenarioHandle, assets: readonly string[]): ThinListing {
-  const asset = h.rng.pick(assets);
+  const asset = `${h.rng.pick(assets)}${h.rng.int(10, 99)}`;
   const before = 0.5 + h.rng.int(0, 150) / 100;
   const pop = (at: number) =>
     at <= ANNOUNCE_MS ? 0 : Math.min(POP_BPS, ((at - ANNOUNCE_MS) / RISE_MS) * POP_BPS);
