@@ -24,6 +24,10 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'self-cross-stale-order': 'wash-trading',
   'large-bid-requote': 'spoofing',
   'market-wide-gloom': 'negative-buzz',
+  'wash-ring': 'circular-wash-trading',
+  'unlinked-cycle-traders': 'circular-wash-trading',
+  'insider-before-listing': 'insider-before-listing',
+  'listing-news-trader': 'insider-before-listing',
 };
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
@@ -33,6 +37,8 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'self-cross-stale-order',
   'large-bid-requote',
   'market-wide-gloom',
+  'unlinked-cycle-traders',
+  'listing-news-trader',
 ]);
 
 /**

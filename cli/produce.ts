@@ -116,7 +116,7 @@ export function produceCommand(): Command {
   }
   produce
     .command('simulator')
-    .description('the seeded exchange simulator → engine.*, user.*, social.mentions, sim.labels')
+    .description('the seeded exchange simulator → engine.*, user.*, social.mentions, listings, sim.labels')
     .option('--seed <n>', 'the same seed gives the same events and labels', wholeNumber)
     .option('--rate <events/s>', 'background events per simulated second', positive('--rate'))
     .option('--duration <time>', 'simulated run length (90s, 5m, 1h); omitted: until Ctrl-C', simDuration)

@@ -70,6 +70,7 @@ describe('risk rules in ClickHouse', () => {
       userLogins: 'user_logins',
       userFunds: 'user_funds',
       socialMentions: 'social_mentions',
+      listings: 'listings',
     };
     for (const [topic, fact] of Object.entries(facts))
       await pipeline.waitForCount(
@@ -111,6 +112,17 @@ describe('risk rules in ClickHouse', () => {
       expect(Number(w.usd)).toBeGreaterThan(0);
       expect(Number(w.usd)).toBeLessThan(50_000);
     }
+
+    // The ring is linked only by the wallet its accounts withdrew to; the insider both deposited
+    // and bought before the listing news.
+    const alertOf = (scenario: string) =>
+      found.find((a) => planted.some((l) => l.scenario === scenario && catches(a, l))) as AlertRow;
+    expect(alertOf('wash-ring').evidence).toContain('wallet:');
+    const insider = (
+      JSON.parse(alertOf('insider-before-listing').evidence) as { listings: Record<string, string>[] }
+    ).listings[0];
+    expect(Number(insider?.deposited_usd)).toBeGreaterThan(0);
+    expect(Number(insider?.bought_usd)).toBeGreaterThan(0);
 
     // Re-evaluation after the fact (a restart re-runs every view) writes nothing new.
     const rows = await queryNumber(pipeline.clickhouse, 'SELECT count() FROM alerts');

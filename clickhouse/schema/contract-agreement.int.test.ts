@@ -12,6 +12,7 @@ import {
   anOrder,
   aWithdrawal,
 } from '../../test/engine-user-builders.js';
+import { validEvents } from '../../test/fuzz/valid-events.js';
 import { type Pipeline, startPipeline } from '../../test/pipeline-fixture.js';
 import { warehouseDataset } from '../../test/warehouse-data.js';
 
@@ -31,6 +32,7 @@ const bases: Array<[TopicKey, () => Record<string, unknown>]> = [
   ['userApiKeys', () => ({ ...anApiKeyChange() })],
   ['userBrowser', () => ({ ...aBrowserAction() })],
   ['socialMentions', () => ({ ...warehouseDataset(7).mentions[0] })],
+  ['listings', validEvents.listings],
 ];
 
 const OMIT = Symbol('omit');

@@ -69,6 +69,13 @@ export function maxChars<Z extends z.ZodType<string>>(f: Field<Z>, max: number):
   };
 }
 
+/**
+ * A link, or empty when the source gives none; at most 2048 characters. No `\S` here: JS
+ * and RE2 disagree on which characters are spaces.
+ */
+export const httpUrl = () =>
+  maxChars(pattern(/^(https?:\/\/[^\t\n\v\f\r ]+)?$/, 'an http(s) URL or empty is required'), 2048);
+
 /** Optional, and stored as '' when absent: "no device" needs no NULL in the fact. */
 export const orEmpty = <Z extends z.ZodType>(f: Field<Z>): Field<z.ZodOptional<Z>> =>
   stored(optional(f), { type: f.sql.fact.type, select: (c) => f.sql.fact.select(`ifNull(${c}, '')`) });

@@ -21,6 +21,10 @@ export const scenarioNames = [
   'self-cross-stale-order',
   'large-bid-requote',
   'market-wide-gloom',
+  'wash-ring',
+  'unlinked-cycle-traders',
+  'insider-before-listing',
+  'listing-news-trader',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { contract } from './contract.js';
 import { envelopeFields } from './envelope.js';
-import { between, epochMs, LOW_CARDINALITY, maxChars, oneOf, pattern, text, whole } from './fields.js';
+import { between, epochMs, httpUrl, LOW_CARDINALITY, oneOf, pattern, text, whole } from './fields.js';
 import { DAY_MS, type TopicSpec } from './topic-spec.js';
 
 /** A token as the crowd names it, upper-case: BTC, ETH, PEPE. */
@@ -28,11 +28,8 @@ export const socialMentionContract = contract({
   source_kind: oneOf(socialSourceKinds),
   /** The outlet or feed, e.g. `coindesk` or `sim-forum`. */
   source_name: text(1, 64, LOW_CARDINALITY),
-  /**
-   * The item's link; empty when the source gives none (then `content_hash` identifies it).
-   * No `\S` here: JS and RE2 disagree on which characters are spaces.
-   */
-  url: maxChars(pattern(/^(https?:\/\/[^\t\n\v\f\r ]+)?$/, 'an http(s) URL or empty is required'), 2048),
+  /** The item's link; empty when the source gives none (then `content_hash` identifies it). */
+  url: httpUrl(),
   title: text(0, 300),
   /** The start of the item's text: enough to judge a score, not a copy of the article. */
   excerpt: text(0, 1000),

@@ -264,6 +264,32 @@ export const storage: Readonly<Record<TopicKey, TopicStorage>> = {
     traceParent: false,
     group: 'social_mentions_v2',
   },
+  // A few announcements a day, read by asset and time (insider-before-listing).
+  listings: {
+    fact: 'listings',
+    version: 'ingested_at',
+    orderBy: ['asset', 'announced_at', 'event_id'],
+    partitionBy: 'toYYYYMM(announced_at)',
+    ttl: 'announced_at',
+    columns: [
+      'event_id',
+      'listing_id',
+      'venue',
+      lowCardinality('asset'),
+      'symbol',
+      'market_type',
+      'announced_at',
+      'effective_at',
+      zstd3('title'),
+      zstd3('url'),
+      'occurred_at',
+      'produced_at',
+      ...TAIL,
+    ],
+    traceParent: false,
+    group: 'listings_v1',
+    maxBlockSize: null,
+  },
   // Ground truth for the detection report: small, read whole, so no codecs.
   simLabels: {
     fact: 'sim_labels',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { engineTopics } from './engine.js';
+import { listingTopics } from './listing.js';
 import { marketTopics } from './market.js';
 import { simulationTopics } from './simulation.js';
 import { socialTopics } from './social.js';
@@ -17,6 +18,7 @@ export const topics = {
   ...engineTopics,
   ...userTopics,
   ...socialTopics,
+  ...listingTopics,
   ...simulationTopics,
 } as const;
 

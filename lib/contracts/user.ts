@@ -15,7 +15,7 @@ export const ipSchema = ip().zod;
 const country = () => pattern(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as DE is required');
 export const countrySchema = country().zod;
 /** Upper-case asset tickers as the wallet service names them, e.g. BTC, USDT. */
-const asset = () => pattern(/^[A-Z0-9]{2,20}$/, 'an upper-case asset such as BTC is required');
+export const asset = () => pattern(/^[A-Z0-9]{2,20}$/, 'an upper-case asset such as BTC is required');
 export const assetSchema = asset().zod;
 const userAgent = () => text(0, 512);
 const deviceId = () => text(1, 128);

@@ -1,4 +1,5 @@
 import type { EngineExecution, EngineOrder } from '../../lib/contracts/engine.js';
+import type { ListingAnnouncement } from '../../lib/contracts/listing.js';
 import type { SocialMention } from '../../lib/contracts/social.js';
 import type { UserFunds, UserLogin } from '../../lib/contracts/user.js';
 import type { Account } from './accounts.js';
@@ -12,7 +13,8 @@ export type SimEvent =
   | { topic: 'engineExecutions'; event: EngineExecution }
   | { topic: 'userLogins'; event: UserLogin }
   | { topic: 'userFunds'; event: UserFunds }
-  | { topic: 'socialMentions'; event: SocialMention };
+  | { topic: 'socialMentions'; event: SocialMention }
+  | { topic: 'listings'; event: ListingAnnouncement };
 
 interface OrderMeta {
   market: Market;
@@ -231,6 +233,20 @@ export class SimExchange {
         taker_account_id: takerAccountId,
         taker_order_id: this.#ids.orderId(),
       },
+    };
+  }
+
+  /** A listing announcement made public at `time`; `fields` say what is listed where. */
+  listing(
+    time: number,
+    fields: Omit<
+      ListingAnnouncement,
+      'event_id' | 'type' | 'source' | 'schema_version' | 'occurred_at' | 'produced_at' | 'announced_at'
+    >,
+  ): SimEvent {
+    return {
+      topic: 'listings',
+      event: { ...this.envelope(time), type: 'listing.announcement', announced_at: time, ...fields },
     };
   }
 

@@ -16,6 +16,7 @@ const FACTS: Record<string, string> = {
   userLogins: 'user_logins',
   userFunds: 'user_funds',
   socialMentions: 'social_mentions',
+  listings: 'listings',
 };
 
 describe('simulator through the real pipeline', () => {

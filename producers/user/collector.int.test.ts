@@ -10,6 +10,7 @@ import {
   anOrder,
   aWithdrawal,
 } from '../../test/engine-user-builders.js';
+import { validEvents } from '../../test/fuzz/valid-events.js';
 import { type Pipeline, startPipeline } from '../../test/pipeline-fixture.js';
 import { readTopic } from '../../test/read-topic.js';
 
@@ -18,6 +19,7 @@ import type { RunningCollector } from './collector.js';
 const USER_KEY = 'tw_sk_user-test-key';
 const ENGINE_KEY = 'tw_sk_engine-test-key';
 const FLOOD_KEY = 'tw_sk_flood-test-key';
+const LISTING_KEY = 'tw_sk_listing-test-key';
 const BROWSER_KEY = 'tw_pk_browser-test-key';
 const APP_ORIGIN = 'https://app.example.com';
 const BODY_LIMIT_BYTES = 65_536;
@@ -39,6 +41,7 @@ describe('collector', () => {
       {
         [USER_KEY]: { id: 'user-svc', endpoint: 'user', types: userTypes, sources: ['test'] },
         [ENGINE_KEY]: { id: 'engine', endpoint: 'engine', types: ['engine.order', 'engine.execution'] },
+        [LISTING_KEY]: { id: 'listing-team', endpoint: 'engine', types: ['listing.announcement'] },
         [FLOOD_KEY]: { id: 'flood', endpoint: 'user', types: ['user.login'], rate_limit_max_requests: 5 },
         [BROWSER_KEY]: { id: 'web', endpoint: 'user', types: ['user.browser_action'], origins: [APP_ORIGIN] },
       },
@@ -234,6 +237,27 @@ describe('collector', () => {
       `SELECT count() FROM engine_executions WHERE event_id = '${execution.event_id}'`,
       1,
     );
+  });
+
+  it('takes listing announcements on /v1/engine/events from a key scoped to them, and only from it', async () => {
+    const listing = validEvents.listings();
+    const byEngine = await post(
+      '/v1/engine/events',
+      { events: [listing] },
+      { authorization: `Bearer ${ENGINE_KEY}` },
+    );
+    expect(await byEngine.json()).toMatchObject({
+      accepted: 0,
+      rejected: 1,
+      errors: [{ index: 0, field: 'type' }],
+    });
+    const res = await post(
+      '/v1/engine/events',
+      { events: [listing] },
+      { authorization: `Bearer ${LISTING_KEY}` },
+    );
+    expect(await res.json()).toEqual({ accepted: 1, rejected: 0, errors: [] });
+    await pipeline.waitForCount(`SELECT count() FROM listings WHERE event_id = '${listing.event_id}'`, 1);
   });
 
   it('reports health and counts events by type and outcome', async () => {

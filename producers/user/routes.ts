@@ -1,8 +1,9 @@
 import { engineTopics } from '../../lib/contracts/engine.js';
+import { listingTopics } from '../../lib/contracts/listing.js';
 import type { TopicSpec } from '../../lib/contracts/topic-spec.js';
 import { userTopics } from '../../lib/contracts/user.js';
 
-/** The two HTTP ingest endpoints, and which topic each event type goes to. */
+/** The two HTTP ingest endpoints, and which topic each event type goes to (the exchange's systems: `engine`). */
 export type Endpoint = 'user' | 'engine';
 
 /**
@@ -20,6 +21,8 @@ export const routes: Record<Endpoint, ReadonlyMap<string, TopicSpec<unknown>>> =
   engine: new Map<string, TopicSpec<unknown>>([
     ['engine.order', engineTopics.engineOrders as TopicSpec<unknown>],
     ['engine.execution', engineTopics.engineExecutions as TopicSpec<unknown>],
+    // The exchange's own back office, like the engine: the listing team publishes announcements here.
+    ['listing.announcement', listingTopics.listings as TopicSpec<unknown>],
   ]),
 };
 

@@ -22,7 +22,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 const baseByEndpoint: Record<Endpoint, Array<() => Record<string, unknown>>> = {
   user: [validEvents.userLogins, validEvents.userFunds, validEvents.userApiKeys, validEvents.userBrowser],
-  engine: [validEvents.engineOrders, validEvents.engineExecutions],
+  engine: [validEvents.engineOrders, validEvents.engineExecutions, validEvents.listings],
 };
 
 /** Bodies that are not a batch at all, each with the status the collector must answer. */

@@ -25,6 +25,7 @@ export const factTables: Record<TopicKey, string> = {
   userApiKeys: 'user_api_keys',
   userBrowser: 'user_browser_actions',
   socialMentions: 'social_mentions',
+  listings: 'listings',
   simLabels: 'sim_labels',
 };
 
@@ -137,6 +138,26 @@ export const validEvents: Record<TopicKey, () => Record<string, unknown>> = {
       model: 'sentiment@5.0.2',
       content_hash: 'a'.repeat(64),
       published_at: now - 60_000,
+    };
+  },
+  listings: () => {
+    const now = Date.now();
+    return {
+      event_id: newEventId(now),
+      type: 'listing.announcement',
+      source: 'fuzz',
+      occurred_at: now - 60_000,
+      produced_at: now,
+      schema_version: 1,
+      listing_id: 'ann-1',
+      venue: 'tradewatch',
+      asset: 'NOVA',
+      symbol: 'NOVAUSDT',
+      market_type: 'spot',
+      announced_at: now - 60_000,
+      effective_at: now + 3_600_000,
+      title: 'Tradewatch will list NOVA',
+      url: 'https://example.com/listings/nova',
     };
   },
   simLabels: () => {

@@ -2,11 +2,13 @@ import type { ScenarioName } from '../../../lib/contracts/simulation.js';
 import { accountTakeover } from './account-takeover.js';
 import { accountTakeoverSplit } from './account-takeover-split.js';
 import { carrierNatLogin } from './carrier-nat-login.js';
+import { insiderBeforeListing, listingNewsTrader } from './insider-listing.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
 import { pumpAndDump } from './pump-and-dump.js';
 import type { Scenario } from './scenario.js';
 import { largeBidRequote, spoofing } from './spoofing.js';
+import { unlinkedCycleTraders, washRing } from './wash-ring.js';
 import { selfCrossStaleOrder, washTrading } from './wash-trading.js';
 
 /** Every scenario by name: a new one is one module and one entry here (and in the contract's list). */
@@ -23,4 +25,8 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'self-cross-stale-order': selfCrossStaleOrder,
   'large-bid-requote': largeBidRequote,
   'market-wide-gloom': marketWideGloom,
+  'wash-ring': washRing,
+  'unlinked-cycle-traders': unlinkedCycleTraders,
+  'insider-before-listing': insiderBeforeListing,
+  'listing-news-trader': listingNewsTrader,
 };

@@ -1,7 +1,7 @@
-import { customerIp, newDevice } from '../accounts.js';
+import { type Account, customerIp, newDevice } from '../accounts.js';
 import type { SimEvent } from '../exchange.js';
-import { bpsOf } from '../markets.js';
-import type { Scenario } from './scenario.js';
+import { bpsOf, type Market } from '../markets.js';
+import type { Scenario, ScenarioHandle } from './scenario.js';
 
 /**
  * Wash trading: one account, or two accounts logged in from one IP and device, trading
@@ -35,27 +35,44 @@ export const washTrading: Scenario = {
       ]);
       start = 2_000;
     }
-    const round = (i: number, tries: number, at: number) =>
-      h.at(at, (t): SimEvent[] => {
-        const book = h.exchange.book(market.symbol);
-        const bid = book.bestBid() ?? 0;
-        const ask = book.bestAsk() ?? bid + 3;
-        if (ask - bid < 2) {
-          // No price strictly inside the spread: anyone else's order could match. Wait a little.
-          if (tries < 20) round(i, tries + 1, at + 400);
-          return [];
-        }
-        const price = bid + 1 + h.rng.int(0, ask - bid - 2);
+    const round = (i: number, at: number) =>
+      crossInsideSpread(h, market, at, () => {
         const [seller, buyer] = i % 2 === 0 ? [first, second] : [second, first];
-        const lots = Math.max(1, Math.round(market.typicalLots * h.rng.int(1, 3)));
-        const sell = h.exchange.place(t, seller.id, market.symbol, 'sell', price, lots);
-        const buy = h.exchange.place(t, buyer.id, market.symbol, 'buy', price, lots, 'ioc');
         details.trades = (details.trades as number) + 1;
-        return [...sell.events, ...buy.events];
+        return { seller, buyer, lots: Math.max(1, Math.round(market.typicalLots * h.rng.int(1, 3))) };
       });
-    for (let i = 0; i < rounds; i += 1) round(i, 0, start + i * h.rng.int(1_000, 2_000));
+    for (let i = 0; i < rounds; i += 1) round(i, start + i * h.rng.int(1_000, 2_000));
   },
 };
+
+/**
+ * At `at`, a sell and an equal ioc buy at one price strictly inside `market`'s spread, so the
+ * two orders meet each other and no one else's; when the spread is one tick, tried again a
+ * little later (up to 20 times). `who` names seller, buyer and size once the price is known.
+ */
+export function crossInsideSpread(
+  h: ScenarioHandle,
+  market: Market,
+  at: number,
+  who: () => { seller: Account; buyer: Account; lots: number },
+  tries = 0,
+): void {
+  h.at(at, (t): SimEvent[] => {
+    const book = h.exchange.book(market.symbol);
+    const bid = book.bestBid() ?? 0;
+    const ask = book.bestAsk() ?? bid + 3;
+    if (ask - bid < 2) {
+      // No price strictly inside the spread: anyone else's order could match. Wait a little.
+      if (tries < 20) crossInsideSpread(h, market, at + 400, who, tries + 1);
+      return [];
+    }
+    const price = bid + 1 + h.rng.int(0, ask - bid - 2);
+    const { seller, buyer, lots } = who();
+    const sell = h.exchange.place(t, seller.id, market.symbol, 'sell', price, lots);
+    const buy = h.exchange.place(t, buyer.id, market.symbol, 'buy', price, lots, 'ioc');
+    return [...sell.events, ...buy.events];
+  });
+}
 
 /**
  * Negative control for wash-trading: a customer whose own buy now and then runs into its own
