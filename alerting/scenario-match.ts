@@ -23,6 +23,8 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'self-cross-stale-order': 'wash-trading',
   'large-bid-requote': 'spoofing',
   'market-wide-gloom': 'negative-buzz',
+  layering: 'layering',
+  'ladder-market-maker': 'layering',
 };
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
@@ -32,6 +34,7 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'self-cross-stale-order',
   'large-bid-requote',
   'market-wide-gloom',
+  'ladder-market-maker',
 ]);
 
 export const isControl = (scenario: string): boolean => CONTROLS.has(scenario as ScenarioName);

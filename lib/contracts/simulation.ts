@@ -21,6 +21,8 @@ export const scenarioNames = [
   'self-cross-stale-order',
   'large-bid-requote',
   'market-wide-gloom',
+  'layering',
+  'ladder-market-maker',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

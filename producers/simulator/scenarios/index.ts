@@ -2,6 +2,7 @@ import type { ScenarioName } from '../../../lib/contracts/simulation.js';
 import { accountTakeover } from './account-takeover.js';
 import { accountTakeoverSplit } from './account-takeover-split.js';
 import { carrierNatLogin } from './carrier-nat-login.js';
+import { ladderMarketMaker, layering } from './layering.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
 import { pumpAndDump } from './pump-and-dump.js';
@@ -23,4 +24,6 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'self-cross-stale-order': selfCrossStaleOrder,
   'large-bid-requote': largeBidRequote,
   'market-wide-gloom': marketWideGloom,
+  layering,
+  'ladder-market-maker': ladderMarketMaker,
 };
