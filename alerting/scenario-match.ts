@@ -25,6 +25,8 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'market-wide-gloom': 'negative-buzz',
   layering: 'layering',
   'ladder-market-maker': 'layering',
+  'front-running': 'front-running',
+  'linked-buy-and-hold': 'front-running',
 };
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
@@ -35,6 +37,7 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'large-bid-requote',
   'market-wide-gloom',
   'ladder-market-maker',
+  'linked-buy-and-hold',
 ]);
 
 export const isControl = (scenario: string): boolean => CONTROLS.has(scenario as ScenarioName);

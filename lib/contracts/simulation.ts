@@ -23,6 +23,8 @@ export const scenarioNames = [
   'market-wide-gloom',
   'layering',
   'ladder-market-maker',
+  'front-running',
+  'linked-buy-and-hold',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

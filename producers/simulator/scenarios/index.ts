@@ -2,6 +2,7 @@ import type { ScenarioName } from '../../../lib/contracts/simulation.js';
 import { accountTakeover } from './account-takeover.js';
 import { accountTakeoverSplit } from './account-takeover-split.js';
 import { carrierNatLogin } from './carrier-nat-login.js';
+import { frontRunning, linkedBuyAndHold } from './front-running.js';
 import { ladderMarketMaker, layering } from './layering.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
@@ -26,4 +27,6 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'market-wide-gloom': marketWideGloom,
   layering,
   'ladder-market-maker': ladderMarketMaker,
+  'front-running': frontRunning,
+  'linked-buy-and-hold': linkedBuyAndHold,
 };
