@@ -27,6 +27,7 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'ladder-market-maker': 'layering',
   'front-running': 'front-running',
   'linked-buy-and-hold': 'front-running',
+  'organic-rally': 'pump-and-dump',
 };
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
@@ -38,6 +39,7 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'market-wide-gloom',
   'ladder-market-maker',
   'linked-buy-and-hold',
+  'organic-rally',
 ]);
 
 export const isControl = (scenario: string): boolean => CONTROLS.has(scenario as ScenarioName);

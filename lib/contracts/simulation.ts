@@ -25,6 +25,7 @@ export const scenarioNames = [
   'ladder-market-maker',
   'front-running',
   'linked-buy-and-hold',
+  'organic-rally',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

@@ -6,7 +6,7 @@ import { frontRunning, linkedBuyAndHold } from './front-running.js';
 import { ladderMarketMaker, layering } from './layering.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
-import { pumpAndDump } from './pump-and-dump.js';
+import { organicRally, pumpAndDump } from './pump-and-dump.js';
 import type { Scenario } from './scenario.js';
 import { largeBidRequote, spoofing } from './spoofing.js';
 import { selfCrossStaleOrder, washTrading } from './wash-trading.js';
@@ -29,4 +29,5 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'ladder-market-maker': ladderMarketMaker,
   'front-running': frontRunning,
   'linked-buy-and-hold': linkedBuyAndHold,
+  'organic-rally': organicRally,
 };
