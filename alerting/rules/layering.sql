@@ -11,7 +11,7 @@
 -- threshold: pre_seconds = 10            -- the other side's orders placed this long before the first layer count too
 -- threshold: min_imbalance = 4           -- the cancelled block outweighs what the account put on the other side this many times
 -- threshold: min_episodes = 3            -- blocks like that in the lookback
--- threshold: min_order_trade_ratio = 3   -- the account's new orders per trade on the symbol
+-- threshold: min_order_trade_ratio = 2   -- the account's new orders per trade on the symbol
 -- threshold: lookback_minutes = 15
 -- threshold: spoof_size_multiple = 10    -- = spoofing's size_multiple: orders that rule counts are left to it
 -- threshold: spoof_distance_bps = 3      -- = spoofing's min_distance_bps

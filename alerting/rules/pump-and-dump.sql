@@ -11,6 +11,7 @@
 -- threshold: positive_above = 0          -- a mention is positive when its sentiment is above this
 -- threshold: min_rise_bps = 50           -- the <TOKEN>USDT price rose this much after the burst began
 -- threshold: accumulate_minutes = 30     -- an organiser bought the token in this long before its first sale into the burst
+-- threshold: accumulate_size_multiple = 2 -- and bought at least this many times the symbol's median order there
 -- threshold: dump_size_multiple = 10     -- and sold at least this many times the symbol's median order since, as taker
 -- threshold: min_organisers = 1          -- accounts doing both
 -- description: Positive mentions of a token surge while its price on our book rises from where
@@ -95,7 +96,7 @@ WITH
             SELECT toString(symbol) AS symbol, quantile(0.5)(quantity) AS median_qty FROM engine_orders
             WHERE event = 'new' AND occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} MINUTE GROUP BY symbol
         ) AS m ON m.symbol = b.symbol
-        WHERE d.dumped >= {{dump_size_multiple}} * m.median_qty
+        WHERE d.dumped >= {{dump_size_multiple}} * m.median_qty AND d.bought_before >= {{accumulate_size_multiple}} * m.median_qty
         GROUP BY d.token
         HAVING organisers >= {{min_organisers}}
     )

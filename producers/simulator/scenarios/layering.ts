@@ -39,7 +39,7 @@ export const layering: Scenario = {
     const market = h.market();
     const layerSide: Side = h.rng.chance(0.5) ? 'buy' : 'sell';
     const realSide = other(layerSide);
-    const cycles = h.rng.int(6, 8);
+    const cycles = h.rng.int(8, 10);
     const levels = h.rng.int(5, 7);
     const layerLots = market.typicalLots * h.rng.int(2, 3);
     h.label('account', account.id, {
