@@ -28,6 +28,11 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'unlinked-cycle-traders': 'circular-wash-trading',
   'insider-before-listing': 'insider-before-listing',
   'listing-news-trader': 'insider-before-listing',
+  layering: 'layering',
+  'ladder-market-maker': 'layering',
+  'front-running': 'front-running',
+  'linked-buy-and-hold': 'front-running',
+  'organic-rally': 'pump-and-dump',
 };
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
@@ -39,6 +44,9 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'market-wide-gloom',
   'unlinked-cycle-traders',
   'listing-news-trader',
+  'ladder-market-maker',
+  'linked-buy-and-hold',
+  'organic-rally',
 ]);
 
 /**

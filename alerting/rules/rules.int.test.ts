@@ -123,6 +123,27 @@ describe('risk rules in ClickHouse', () => {
     ).listings[0];
     expect(Number(insider?.deposited_usd)).toBeGreaterThan(0);
     expect(Number(insider?.bought_usd)).toBeGreaterThan(0);
+    // Layering, front-running and the pump's dump: the evidence holds what made each one.
+    const evidenceOf = (scenario: string) => {
+      const label = planted.find((l) => l.scenario === scenario) as (typeof planted)[number];
+      const alert = found.find((a) => catches(a, label)) as AlertRow;
+      return { alert, details: JSON.parse(label.details), evidence: JSON.parse(alert.evidence) };
+    };
+    const layered = evidenceOf('layering').evidence as {
+      blocks: { levels: string; other_side_fills: string }[];
+    };
+    expect(layered.blocks.length).toBeGreaterThanOrEqual(3);
+    for (const b of layered.blocks) {
+      expect(Number(b.levels)).toBeGreaterThanOrEqual(3);
+      expect(Number(b.other_side_fills)).toBeGreaterThanOrEqual(1);
+    }
+    const frontRun = evidenceOf('front-running');
+    expect(frontRun.alert.related).toEqual([frontRun.details.large_order_account]);
+    expect(frontRun.evidence.cases.length).toBeGreaterThanOrEqual(2);
+    const pump = evidenceOf('pump-and-dump');
+    expect(pump.details.organisers).toEqual(
+      expect.arrayContaining(pump.evidence.organisers.map((o: { account: string }) => o.account)),
+    );
 
     // Re-evaluation after the fact (a restart re-runs every view) writes nothing new.
     const rows = await queryNumber(pipeline.clickhouse, 'SELECT count() FROM alerts');

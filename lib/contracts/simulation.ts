@@ -25,6 +25,11 @@ export const scenarioNames = [
   'unlinked-cycle-traders',
   'insider-before-listing',
   'listing-news-trader',
+  'layering',
+  'ladder-market-maker',
+  'front-running',
+  'linked-buy-and-hold',
+  'organic-rally',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol'] as const;

@@ -2,10 +2,12 @@ import type { ScenarioName } from '../../../lib/contracts/simulation.js';
 import { accountTakeover } from './account-takeover.js';
 import { accountTakeoverSplit } from './account-takeover-split.js';
 import { carrierNatLogin } from './carrier-nat-login.js';
+import { frontRunning, linkedBuyAndHold } from './front-running.js';
 import { insiderBeforeListing, listingNewsTrader } from './insider-listing.js';
+import { ladderMarketMaker, layering } from './layering.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
-import { pumpAndDump } from './pump-and-dump.js';
+import { organicRally, pumpAndDump } from './pump-and-dump.js';
 import type { Scenario } from './scenario.js';
 import { largeBidRequote, spoofing } from './spoofing.js';
 import { unlinkedCycleTraders, washRing } from './wash-ring.js';
@@ -29,4 +31,9 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'unlinked-cycle-traders': unlinkedCycleTraders,
   'insider-before-listing': insiderBeforeListing,
   'listing-news-trader': listingNewsTrader,
+  layering,
+  'ladder-market-maker': ladderMarketMaker,
+  'front-running': frontRunning,
+  'linked-buy-and-hold': linkedBuyAndHold,
+  'organic-rally': organicRally,
 };

@@ -1,6 +1,49 @@
-import { bpsOf, priceOf } from '../markets.js';
+import type { Account } from '../accounts.js';
+import { bpsOf, type Market, priceOf } from '../markets.js';
 import { simulatedMention } from '../mentions.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario, ScenarioHandle } from './scenario.js';
+
+/**
+ * A burst of `mentions` positive mentions over 40 s from `from`, and `buys` buys by `crowd`
+ * from 2 s later, each sweeping 30 to 100 bps through the ask: eager buyers lifting the price.
+ * `details.price_peak` follows the highest trade.
+ */
+function rally(
+  h: ScenarioHandle,
+  market: Market,
+  crowd: readonly Account[],
+  o: { mentions: number; buys: number; from: number },
+  details: Record<string, unknown>,
+): void {
+  const book = () => h.exchange.book(market.symbol);
+  for (let i = 0; i < o.mentions; i += 1) {
+    h.at(o.from + Math.floor((i * 40_000) / o.mentions), (t) => [
+      simulatedMention(h.exchange, h.rng, t, market.token, 'positive'),
+    ]);
+  }
+  for (let i = 0; i < o.buys; i += 1) {
+    h.at(o.from + 2_000 + Math.floor((i * 38_000) / o.buys), (t) => {
+      const ask = book().bestAsk();
+      if (ask === undefined) return [];
+      const limit = ask + bpsOf(ask, h.rng.int(30, 100));
+      // Most of what is offered up to the limit: each buy lifts the ask, makers re-quote higher.
+      const offered = book().askedUpTo(limit);
+      const lots = Math.round(offered * (0.6 + 0.4 * h.rng.next())) + market.typicalLots;
+      const events = h.exchange.place(
+        t,
+        h.rng.pick(crowd).id,
+        market.symbol,
+        'buy',
+        limit,
+        lots,
+        'ioc',
+      ).events;
+      const last = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+      details.price_peak = Math.max(last, Number(details.price_peak ?? 0));
+      return events;
+    });
+  }
+}
 
 /**
  * Pump and dump on a small token: organisers accumulate quietly, a burst of positive
@@ -44,34 +87,7 @@ export const pumpAndDump: Scenario = {
       });
     }
     // The pump: mentions and crowd buys sweeping a few ticks through the ask.
-    for (let i = 0; i < mentions; i += 1) {
-      h.at(10_000 + Math.floor((i * 40_000) / mentions), (t) => [
-        simulatedMention(h.exchange, h.rng, t, market.token, 'positive'),
-      ]);
-    }
-    for (let i = 0; i < buys; i += 1) {
-      h.at(12_000 + Math.floor((i * 38_000) / buys), (t) => {
-        const ask = book().bestAsk();
-        // 30 to 100 bps through the ask: eager buyers sweeping levels, lifting the price.
-        if (ask === undefined) return [];
-        const limit = ask + bpsOf(ask, h.rng.int(30, 100));
-        // Most of what is offered up to the limit: each buy lifts the ask, makers re-quote higher.
-        const offered = book().askedUpTo(limit);
-        const lots = Math.round(offered * (0.6 + 0.4 * h.rng.next())) + market.typicalLots;
-        const events = h.exchange.place(
-          t,
-          h.rng.pick(crowd).id,
-          market.symbol,
-          'buy',
-          limit,
-          lots,
-          'ioc',
-        ).events;
-        const last = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
-        details.price_peak = Math.max(last, Number(details.price_peak ?? 0));
-        return events;
-      });
-    }
+    rally(h, market, crowd, { mentions, buys, from: 10_000 }, details);
     // The dump: organisers sell what they hold in a few large orders up to 3% through the bid.
     for (let i = 0; i < 4; i += 1) {
       h.at(55_000 + i * 3_000, (t) => {
@@ -92,5 +108,41 @@ export const pumpAndDump: Scenario = {
         return events;
       });
     }
+  },
+};
+
+/**
+ * Negative control for pump-and-dump: good news about a large token (BTC, ETH or SOL: not the
+ * pump's), a burst of positive mentions and a rally bought by many unrelated accounts, and
+ * nobody who bought before the news selling into it.
+ */
+export const organicRally: Scenario = {
+  name: 'organic-rally',
+  description: 'negative control: good news, positive mentions and broad buying lift a token; no one dumps',
+  start(h) {
+    const markets = [...h.exchange.markets.values()];
+    const market = h.market(
+      markets.filter((m) => m.symbol !== 'DOGEUSDT' && m.symbol !== 'PEPEUSDT'),
+      true,
+    );
+    const crowd = Array.from({ length: h.rng.int(20, 30) }, () => h.rng.pick(h.customers));
+    const details: Record<string, unknown> = {
+      symbol: market.symbol,
+      positive_mentions: h.rng.int(25, 40),
+      crowd_buys: h.rng.int(20, 30),
+      buyers: crowd.length,
+    };
+    h.label('token', market.token, details);
+    h.at(0, () => {
+      details.price_start = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+      return [];
+    });
+    rally(
+      h,
+      market,
+      crowd,
+      { mentions: details.positive_mentions as number, buys: details.crowd_buys as number, from: 0 },
+      details,
+    );
   },
 };
