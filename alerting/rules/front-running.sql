@@ -5,9 +5,10 @@
 -- episode_gap_s: 1800
 -- refresh_s: 2
 -- resolve_after_s: 0
--- threshold: size_multiple = 10          -- "large": the taker order executed at least this many times the symbol's median order
+-- threshold: size_multiple = 10          -- "large": the taker order was placed for at least this many times the symbol's median order
+-- threshold: executed_multiple = 3       -- and executed at least this many times it (it moved the book; a thin book fills only part)
 -- threshold: lead_seconds = 30           -- the linked account's same-direction fills this long before the large order
--- threshold: reverse_seconds = 120       -- and its opposite fills this long after it
+-- threshold: reverse_seconds = 60        -- and its opposite fills this long after it (a household trading on its own reverses at random, not within a minute)
 -- threshold: min_reversed_pct = 50       -- the opposite fills undo at least this share of what it traded ahead
 -- threshold: min_cases = 2               -- large orders front-run like that in the lookback
 -- threshold: link_days = 30              -- shared login IPs, devices and transfer addresses this recent link accounts
@@ -46,17 +47,32 @@ WITH
     ),
     large AS
     (
-        -- Taker orders of linked accounts, with what they executed.
-        SELECT taker_order_id AS order_id, taker_account_id AS owner, toString(symbol) AS symbol,
-               toString(any(aggressor_side)) AS side, sum(quantity) AS qty, min(occurred_at) AS at
+        -- Taker orders of linked accounts: what they were placed for and what they executed. The
+        -- size placed is what a front-runner knows in advance; on a thin book much of it finds
+        -- nothing to fill (the rest of an ioc is cancelled), so it is judged by that size.
+        SELECT x.order_id AS order_id, x.owner AS owner, x.symbol AS symbol, x.side AS side, x.qty AS qty,
+               x.at AS at, o.placed_qty AS placed_qty
         FROM
         (
-            SELECT * FROM engine_executions
-            WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-              AND taker_account_id IN (SELECT linked_to FROM links)
-            LIMIT 1 BY event_id
-        )
-        GROUP BY taker_order_id, taker_account_id, symbol
+            SELECT taker_order_id AS order_id, taker_account_id AS owner, toString(symbol) AS symbol,
+                   toString(any(aggressor_side)) AS side, sum(quantity) AS qty, min(occurred_at) AS at
+            FROM
+            (
+                SELECT * FROM engine_executions
+                WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
+                  AND taker_account_id IN (SELECT linked_to FROM links)
+                LIMIT 1 BY event_id
+            )
+            GROUP BY taker_order_id, taker_account_id, symbol
+        ) AS x
+        INNER JOIN
+        (
+            SELECT order_id, max(quantity) AS placed_qty
+            FROM engine_orders
+            WHERE event = 'new' AND occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + 1 MINUTE
+              AND account_id IN (SELECT linked_to FROM links)
+            GROUP BY order_id
+        ) AS o ON o.order_id = x.order_id
     ),
     medians AS
     (
@@ -76,7 +92,7 @@ WITH
     ),
     cases AS
     (
-        SELECT account_id, owner, via, order_id, symbol, side, large_qty, large_at,
+        SELECT account_id, owner, via, order_id, symbol, side, large_qty, large_placed, large_at,
                sumIf(qty, ahead) AS ahead_qty, sumIf(qty, back) AS back_qty,
                sumIf(qty * price, ahead) / ahead_qty AS ahead_price, sumIf(qty * price, back) / back_qty AS back_price,
                minIf(at, ahead) AS first_at, maxIf(at, back) AS last_at, maxIf(produced_at, back) AS back_produced_at
@@ -84,7 +100,7 @@ WITH
         (
             -- The linked account's fills on the large order's symbol: ahead of it, the same way; after it, back.
             SELECT l.account_id AS account_id, g.owner AS owner, l.via AS via, g.order_id AS order_id, g.symbol AS symbol,
-                   g.side AS side, g.qty AS large_qty, g.at AS large_at, f.qty AS qty, f.price AS price,
+                   g.side AS side, g.qty AS large_qty, g.placed_qty AS large_placed, g.at AS large_at, f.qty AS qty, f.price AS price,
                    f.occurred_at AS at, f.produced_at AS produced_at,
                    f.side = g.side AND at >= g.at - INTERVAL {{lead_seconds}} SECOND AND at < g.at AS ahead,
                    f.side != g.side AND at > g.at AND at <= g.at + INTERVAL {{reverse_seconds}} SECOND AS back
@@ -92,9 +108,9 @@ WITH
             INNER JOIN medians AS m ON m.symbol = g.symbol
             INNER JOIN links AS l ON l.linked_to = g.owner
             INNER JOIN fills AS f ON f.account_id = l.account_id AND f.symbol = g.symbol
-            WHERE g.qty >= {{size_multiple}} * m.median_qty
+            WHERE g.placed_qty >= {{size_multiple}} * m.median_qty AND g.qty >= {{executed_multiple}} * m.median_qty
         )
-        GROUP BY account_id, owner, via, order_id, symbol, side, large_qty, large_at
+        GROUP BY account_id, owner, via, order_id, symbol, side, large_qty, large_placed, large_at
         HAVING ahead_qty > 0 AND back_qty * 100 >= {{min_reversed_pct}} * ahead_qty
     )
 SELECT
@@ -110,7 +126,7 @@ SELECT
            arrayStringConcat(arrayDistinct(arrayFlatten(groupArray(via))), ', '), ')') AS summary,
     concat('{"cases":[', arrayStringConcat(groupArray(20)(toJSONString(map(
         'large_order', order_id, 'large_order_account', owner, 'symbol', symbol, 'side', side,
-        'large_quantity', toString(large_qty), 'large_at', toString(large_at),
+        'large_quantity', toString(large_qty), 'large_placed_quantity', toString(large_placed), 'large_at', toString(large_at),
         'ahead_quantity', toString(ahead_qty), 'ahead_price', toString(ahead_price),
         'back_quantity', toString(back_qty), 'back_price', toString(back_price),
         'first_ahead_at', toString(first_at), 'last_back_at', toString(last_at),
