@@ -132,8 +132,23 @@ describe('forward migration to the generated schema', () => {
     const legacySql = readdirSync(legacyDir)
       .map((f) => readFileSync(join(legacyDir, f), 'utf8'))
       .join('\n');
+    // Objects a generated migration after 0210 changed (an Enum widened, say) are what that
+    // migration makes them, not what 0140 left: the final comparison below covers them.
+    const changedLater = new Set(
+      readdirSync(MIGRATIONS_DIR)
+        .filter((f) => Number(f.slice(0, 4)) > 210)
+        .flatMap((f) => [
+          ...readFileSync(join(MIGRATIONS_DIR, f), 'utf8').matchAll(
+            /^(?:ALTER TABLE|CREATE (?:OR REPLACE )?(?:TABLE|MATERIALIZED VIEW|VIEW)(?: IF NOT EXISTS)?) ([a-z0-9_]+)/gm,
+          ),
+        ])
+        .map((m) => m[1] as string),
+    );
     const kept = readSnapshot().filter(
-      (o) => !o.name.endsWith('_dlq_queue') && new RegExp(`\\b${o.chain}\\b`).test(legacySql),
+      (o) =>
+        !o.name.endsWith('_dlq_queue') &&
+        !changedLater.has(o.name) &&
+        new RegExp(`\\b${o.chain}\\b`).test(legacySql),
     );
     expect(kept.length).toBeGreaterThan(30);
     expect(await liveDifferences(clickhouse, config, kept, ['fact', 'parsed', 'queue'])).toEqual([]);

@@ -7,8 +7,10 @@ import { validate } from '../../lib/contracts/validate.js';
 import { type SimOutput, Simulation } from './simulation.js';
 
 const START = Date.UTC(2025, 5, 1, 12);
-// Long enough for every scenario to finish: marking-the-close waits for four 1-minute closes.
-const RUN_MS = 320_000;
+// Every scenario planted 10 s apart, then long enough for the last to finish: marking-the-close
+// waits for four 1-minute closes (the run grows with the scenario list).
+const GAP_MS = 10_000;
+const RUN_MS = 5_000 + scenarioNames.length * GAP_MS + 300_000;
 
 function run(
   seed: number,
@@ -17,7 +19,7 @@ function run(
 ): SimOutput[] {
   const sim = new Simulation({ seed, startMs: START, ratePerSecond: 100 });
   scenarios.forEach((name, i) => {
-    sim.inject(name, START + 5_000 + i * 15_000);
+    sim.inject(name, START + 5_000 + i * GAP_MS);
   });
   const out = sim.until(START + untilMs);
   expect(sim.runningScenarios).toBe(0);
