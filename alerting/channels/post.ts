@@ -37,3 +37,19 @@ export function rateLimited(res: Response, retryAfterSeconds?: number): SendResu
     error: 'rate limited',
   };
 }
+
+/**
+ * A peer's answer judged by its status: 2xx delivered, 429 rate limited, anything else a
+ * failure, retriable when `retriable(status)` says so, described by `error(status, body)`
+ * (the body's first 100 characters: never more of a peer's text in an error).
+ */
+export async function judgeByStatus(
+  res: Response,
+  retriable: (status: number) => boolean,
+  error: (status: number, body: string) => string,
+): Promise<SendResult> {
+  const body = (await res.text().catch(() => '')).slice(0, 100);
+  if (res.ok) return { ok: true, status: res.status };
+  if (res.status === 429) return rateLimited(res);
+  return { ok: false, status: res.status, retriable: retriable(res.status), error: error(res.status, body) };
+}

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { postMessage, rateLimited } from './post.js';
+import { judgeByStatus, postMessage } from './post.js';
 import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
 
 /**
@@ -58,15 +58,11 @@ function create(config: z.infer<typeof webhookSchema>): Transport {
     async send(n, signal): Promise<SendResult> {
       const res = await postMessage(config.url, render(n), signal, config.timeout_ms);
       if (!(res instanceof Response)) return res;
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return { ok: true, status: res.status };
-      if (res.status === 429) return rateLimited(res);
-      return {
-        ok: false,
-        status: res.status,
-        retriable: res.status >= 500 || res.status === 408,
-        error: `webhook ${res.status}`,
-      };
+      return judgeByStatus(
+        res,
+        (status) => status >= 500 || status === 408,
+        (status) => `webhook ${status}`,
+      );
     },
   };
 }
