@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { slackActionElements, wantsButtons } from '../chat-actions.js';
-import { judgeByStatus, postMessage } from './post.js';
+import { postJudgedByStatus } from './post.js';
 import { headline, prettyEvidence, truncate } from './text.js';
-import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
+import type { ChannelSpec, Notification, Transport } from './types.js';
 
 /**
  * Slack incoming webhook: POST {text, blocks} (Block Kit). Slack answers 200 "ok", or an
@@ -99,17 +99,13 @@ function create(config: z.infer<typeof slackSchema>): Transport {
   return {
     type: 'slack',
     render,
-    async send(n, signal): Promise<SendResult> {
-      const res = await postMessage(config.webhook_url, render(n), signal, config.timeout_ms);
-      if (!(res instanceof Response)) return res;
+    send: (n, signal) =>
       // Slack answers errors with one word (`invalid_payload`); anything else is not repeated.
-      return judgeByStatus(
-        res,
-        (status) => status >= 500,
-        (status, body) =>
+      postJudgedByStatus(config.webhook_url, render(n), signal, config.timeout_ms, {
+        retriable: (status) => status >= 500,
+        error: (status, body) =>
           `slack ${status} ${/^[a-z_]+$/.test(body.trim()) ? body.trim() : 'unexpected response'}`,
-      );
-    },
+      }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { judgeByStatus, postMessage } from './post.js';
-import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
+import { postJudgedByStatus } from './post.js';
+import type { ChannelSpec, Notification, Transport } from './types.js';
 
 /**
  * A generic JSON webhook, signed: `X-Tradewatch-Signature: sha256=<hex HMAC-SHA256 of
@@ -55,15 +55,11 @@ function create(config: z.infer<typeof webhookSchema>): Transport {
   return {
     type: 'webhook',
     render,
-    async send(n, signal): Promise<SendResult> {
-      const res = await postMessage(config.url, render(n), signal, config.timeout_ms);
-      if (!(res instanceof Response)) return res;
-      return judgeByStatus(
-        res,
-        (status) => status >= 500 || status === 408,
-        (status) => `webhook ${status}`,
-      );
-    },
+    send: (n, signal) =>
+      postJudgedByStatus(config.url, render(n), signal, config.timeout_ms, {
+        retriable: (status) => status >= 500 || status === 408,
+        error: (status) => `webhook ${status}`,
+      }),
   };
 }
 
