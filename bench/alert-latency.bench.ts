@@ -12,7 +12,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { parseRouting } from '../alerting/config.js';
 import { type AlertRow, catches, readAlerts, recordFiringDeliveries } from '../alerting/scenario-match.js';
 import { chTimeMs } from '../alerting/store.js';
@@ -25,6 +24,7 @@ import { waitFor } from '../lib/time.js';
 import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
 import { startDetectionStack } from '../stack/detection-stack.js';
+import { benchOptions, runBench } from './cli.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 /** The rules measured, the scenario that fires each, its p99 target and the facts it reads. */
@@ -39,14 +39,11 @@ const RULES = [
 ] as const;
 const SECRET = 'alert-latency-bench-secret';
 
-const o = new Command('alert-latency-bench')
-  .description('event → alert row → webhook delivery latency, per-event and windowed rule, under load')
-  .option('--plants <n>', 'times each scenario is planted', '6')
-  .option('--seconds <n>', 'simulated (real-time) run length the plants are spread over', '120')
-  .option('--rate <n>', 'background events per second', '200')
-  .option('--seed <n>', 'simulator seed', '11')
-  .parse()
-  .opts<{ plants: string; seconds: string; rate: string; seed: string }>();
+const o = benchOptions(
+  'alert-latency-bench',
+  'event → alert row → webhook delivery latency, per-event and windowed rule, under load',
+  { plants: 6, seconds: 120, rate: 200, seed: 11 },
+);
 
 async function main(): Promise<void> {
   const log = createLogger('bench', { destination: 2, level: 'warn' });
@@ -68,15 +65,15 @@ async function main(): Promise<void> {
   });
   try {
     const { clickhouse, producer } = running;
-    const plants = Number(o.plants);
+    const plants = o.plants;
     const scenarios: ScenarioName[] = Array.from({ length: plants }, () =>
       RULES.map((r) => r.rule as ScenarioName),
     ).flat();
-    const sim = new Simulation({ seed: Number(o.seed), startMs: Date.now(), ratePerSecond: Number(o.rate) });
+    const sim = new Simulation({ seed: o.seed, startMs: Date.now(), ratePerSecond: o.rate });
     progress(`real time: ${o.seconds} s at ${o.rate} events/s with ${scenarios.length} scenarios planted`);
     const runStarted = Date.now();
     const run = await new SimulationRunner(sim, producer, log).run({
-      durationMs: Number(o.seconds) * 1000,
+      durationMs: o.seconds * 1000,
       scenarios,
       fullSpeed: false,
       labels: undefined,
@@ -174,7 +171,7 @@ async function main(): Promise<void> {
       ].join('\n')}\n`,
     );
     const file = writeResult('alert-latency', summary, {
-      settings: { plants, seconds: Number(o.seconds), rate: Number(o.rate), seed: Number(o.seed) },
+      settings: { plants, seconds: o.seconds, rate: o.rate, seed: o.seed },
       events: run.events,
       rules: results,
     });
@@ -186,9 +183,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `alert-latency bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+runBench('alert-latency', main);

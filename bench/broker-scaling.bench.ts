@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { loadConfig } from '../lib/config/config.js';
 import { marketTopics } from '../lib/contracts/market.js';
 import { createKafka } from '../lib/kafka/client.js';
@@ -20,19 +19,15 @@ import { createLogger } from '../lib/log.js';
 import { machineLine } from '../lib/machine.js';
 import { startKafkaBroker, startKafkaCluster } from '../stack/kafka/broker.js';
 import { warehouseDataset } from '../test/warehouse-data.js';
+import { benchOptions } from './cli.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, writeResult } from './report.js';
 
-const o = new Command('broker-scaling-bench')
-  .description('EventProducer into 3 replicating brokers vs into 1 broker, events/s')
-  .option('--events <n>', 'events per pass', '60000')
-  .option('--call <n>', 'events per produce() call', '1000')
-  .option('--concurrency <n>', 'calls in flight', '4')
-  .option('--rounds <n>', 'rounds of one pass into each', '3')
-  .parse()
-  .opts<{ events: string; call: string; concurrency: string; rounds: string }>();
-const EVENTS = Number(o.events);
-const CALL = Number(o.call);
-const CONCURRENCY = Number(o.concurrency);
+const o = benchOptions(
+  'broker-scaling-bench',
+  'EventProducer into 3 replicating brokers vs into 1 broker, events/s',
+  { events: 60_000, call: 1000, concurrency: 4, rounds: 3 },
+);
+const { events: EVENTS, call: CALL, concurrency: CONCURRENCY } = o;
 
 async function main(): Promise<void> {
   const log = createLogger('bench', { destination: 2, level: 'warn' });
@@ -74,7 +69,7 @@ async function main(): Promise<void> {
     await pass(producers.one, CALL * CONCURRENCY * 4);
     await pass(producers.three, CALL * CONCURRENCY * 4);
     const ms = { one: [] as number[], three: [] as number[] };
-    for (let round = 1; round <= Number(o.rounds); round += 1) {
+    for (let round = 1; round <= o.rounds; round += 1) {
       ms.one.push(await pass(producers.one));
       ms.three.push(await pass(producers.three));
       progress(`round ${round}: 1 broker ${fmt(ms.one.at(-1))} ms, 3 brokers ${fmt(ms.three.at(-1))} ms`);

@@ -25,6 +25,7 @@ import { machineLine } from '../lib/machine.js';
 import { spawnUntilReady } from '../stack/child-process.js';
 import { freePort, startKafkaBroker } from '../stack/kafka/broker.js';
 import { aBrowserAction, aLogin, aWithdrawal } from '../test/engine-user-builders.js';
+import { runBench } from './cli.js';
 import { writeCollectorKeys } from './services.js';
 
 interface AutocannonResult {
@@ -194,9 +195,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `collector bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+runBench('collector', main);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { machineLine } from '../lib/machine.js';
 import { startClickHouseHost } from '../stack/clickhouse/host-process.js';
+import { runBench } from './cli.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 /** The notifier polls every second; a poll that waits longer than that misses its turn. */
@@ -138,9 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `host-concurrency bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+runBench('host-concurrency', main);

@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { loadConfig } from '../lib/config/config.js';
 import { createLogger } from '../lib/log.js';
@@ -21,6 +20,7 @@ import { freePort } from '../stack/kafka/broker.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
 import { aBrowserAction, aLogin, aWithdrawal } from '../test/engine-user-builders.js';
+import { benchOptions, runBench } from './cli.js';
 import { fmt, processMemory, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 import {
   MemorySampler,
@@ -30,14 +30,11 @@ import {
   writeWebhookRouting,
 } from './services.js';
 
-const o = new Command('memory-bench')
-  .description('peak RSS (VmHWM) of every service as its own process under load, against idle baselines')
-  .option('--seconds <n>', 'length of the load phase', '60')
-  .option('--sim-rate <n>', 'simulator background events per second', '500')
-  .option('--replay-speed <n>', 'market replay speed (1 = as recorded)', '10')
-  .option('--collector-concurrency <n>', 'HTTP requests in flight to the collector', '4')
-  .parse()
-  .opts<{ seconds: string; simRate: string; replaySpeed: string; collectorConcurrency: string }>();
+const o = benchOptions(
+  'memory-bench',
+  'peak RSS (VmHWM) of every service as its own process under load, against idle baselines',
+  { seconds: 60, simRate: 500, replaySpeed: 10, collectorConcurrency: 4 },
+);
 const KEY = 'tw_sk_memory-bench-key';
 const SECRET = 'memory-bench-webhook-secret';
 
@@ -108,21 +105,21 @@ async function main(): Promise<void> {
     sampler.watch('notifier', notifier.pid);
     sampler.watch('collector', collector.pid);
 
-    const seconds = Number(o.seconds);
+    const seconds = o.seconds;
     progress(
       `load for ${seconds} s: simulator ${o.simRate}/s, market replay x${o.replaySpeed}, collector over HTTP`,
     );
     const simulator = await startService({
       name: 'simulator',
       entry: 'producers/simulator/main.ts',
-      args: ['--rate', o.simRate, '--scenarios', 'all', '--labels', join(dir, 'labels.jsonl')],
+      args: ['--rate', String(o.simRate), '--scenarios', 'all', '--labels', join(dir, 'labels.jsonl')],
       env,
       dir,
     });
     const replay = await startService({
       name: 'market-replay',
       entry: 'producers/market/main.ts',
-      args: ['replay', 'producers/market/samples/binance-usdm.jsonl.gz', '--speed', o.replaySpeed],
+      args: ['replay', 'producers/market/samples/binance-usdm.jsonl.gz', '--speed', String(o.replaySpeed)],
       env,
       dir,
     });
@@ -134,7 +131,7 @@ async function main(): Promise<void> {
     const collected = await loadCollector(
       `http://127.0.0.1:${collectorPort}/v1/events`,
       until,
-      Number(o.collectorConcurrency),
+      o.collectorConcurrency,
     );
     const series = sampler.stop();
     const delivered = webhook.requests.filter((r) => r.delivered).length;
@@ -179,7 +176,7 @@ async function main(): Promise<void> {
       ].join('\n')}\n`,
     );
     const file = writeResult('memory', summary, {
-      settings: { seconds, simRate: Number(o.simRate), replaySpeed: o.replaySpeed },
+      settings: { seconds, simRate: o.simRate, replaySpeed: o.replaySpeed },
       idleNodeMiB: idleNode,
       notes,
       services: rows,
@@ -194,9 +191,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `memory bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+runBench('memory', main);

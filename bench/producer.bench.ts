@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Producer as PlatformaticProducer, ProduceAcks, stringSerializers } from '@platformatic/kafka';
-import { Command } from 'commander';
 import { CompressionTypes, type Message } from 'kafkajs';
 import { loadConfig } from '../lib/config/config.js';
 import { marketTopics } from '../lib/contracts/market.js';
@@ -25,31 +24,27 @@ import { createLogger } from '../lib/log.js';
 import { machineLine } from '../lib/machine.js';
 import { startKafkaBroker } from '../stack/kafka/broker.js';
 import { warehouseDataset } from '../test/warehouse-data.js';
+import { benchOptions, runBench } from './cli.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 const TARGET_RATIO = 0.85;
-const o = new Command('producer-bench')
-  .description('EventProducer vs raw KafkaJS sendBatch of the same bytes, events/s and MB/s')
-  .option('--events <n>', 'events per measured pass', '200000')
-  .option('--call <n>', 'events per produce()/sendBatch call', '1000')
-  .option('--concurrency <n>', 'calls in flight', '4')
-  .option('--rounds <n>', 'rounds of one raw and one EventProducer pass (medians are kept)', '5')
-  .option('--brokers <list>', 'use this broker instead of starting one')
-  .parse()
-  .opts<{ events: string; call: string; concurrency: string; rounds: string; brokers?: string }>();
-const EVENTS = Number(o.events);
-const CALL = Number(o.call);
-const CONCURRENCY = Number(o.concurrency);
-const ROUNDS = Number(o.rounds);
+const o = benchOptions(
+  'producer-bench',
+  'EventProducer vs raw KafkaJS sendBatch of the same bytes, events/s and MB/s',
+  { events: 200_000, call: 1000, concurrency: 4, rounds: 5 },
+  (c) => c.option('--brokers <list>', 'use this broker instead of starting one'),
+);
+const { events: EVENTS, call: CALL, concurrency: CONCURRENCY, rounds: ROUNDS } = o;
+const BROKERS = o.other.brokers;
 
 async function main(): Promise<void> {
   const log = createLogger('bench', { destination: 2, level: 'warn' });
-  const dir = o.brokers ? undefined : mkdtempSync(join(tmpdir(), 'tw-producer-'));
+  const dir = BROKERS ? undefined : mkdtempSync(join(tmpdir(), 'tw-producer-'));
   const broker = dir ? await startKafkaBroker({ dataDir: join(dir, 'kafka'), log }) : undefined;
   try {
     const config = loadConfig({
       ...process.env,
-      KAFKA_BROKERS: o.brokers ?? broker?.bootstrap,
+      KAFKA_BROKERS: BROKERS ?? broker?.bootstrap,
       KAFKA_TOPIC_PREFIX: `bench-producer-${Date.now().toString(36)}.`,
     });
     const kafka = createKafka(config, log);
@@ -220,9 +215,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `producer bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+runBench('producer', main);

@@ -4,7 +4,7 @@ import { loadConsoleConfig } from '../console/config.js';
 import { randomPassword } from '../console/passwords.js';
 import { ROLES, type Role, UserError, UserStore } from '../console/users.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import { runScript } from './run-script.js';
+import { envFromFlags, runScript } from './run-script.js';
 import { cliConfig, lazyClickHouse, requireClickHouse } from './services.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -36,10 +36,7 @@ export function consoleCommand(onClose: (close: () => Promise<void>) => void): C
     .option('--host <host>', 'listen address (CONSOLE_HOST; loopback unless you mean otherwise)')
     .option('--port <port>', 'listen port (CONSOLE_PORT)')
     .action(async (o: { host?: string; port?: string }) => {
-      const env = {
-        ...(o.host ? { CONSOLE_HOST: o.host } : {}),
-        ...(o.port ? { CONSOLE_PORT: o.port } : {}),
-      };
+      const env = envFromFlags(o, { host: 'CONSOLE_HOST', port: 'CONSOLE_PORT' });
       loadConsoleConfig({ ...process.env, ...env });
       await requireClickHouse(cliConfig());
       await runScript({ what: 'console', script: 'console/main.ts', env });

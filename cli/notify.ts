@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadNotifierEnv, loadRouting } from '../alerting/config.js';
-import { runScript } from './run-script.js';
+import { envFromFlags, runScript } from './run-script.js';
 import { cliConfig, requireClickHouse } from './services.js';
 
 /** `tradewatch notify`: the notifier service (alerting/main.ts) in the foreground. */
@@ -10,10 +10,7 @@ export function notifyCommand(): Command {
     .option('--config <file>', 'routing file (ALERTING_CONFIG_FILE)')
     .option('--dry-run', 'log what would be sent, send nothing (NOTIFIER_DRY_RUN)')
     .action(async (o: { config?: string; dryRun?: boolean }) => {
-      const env = {
-        ...(o.config ? { ALERTING_CONFIG_FILE: o.config } : {}),
-        ...(o.dryRun ? { NOTIFIER_DRY_RUN: 'true' } : {}),
-      };
+      const env = envFromFlags(o, { config: 'ALERTING_CONFIG_FILE', dryRun: 'NOTIFIER_DRY_RUN' });
       // Checked here so a bad routing file is a usage error (exit 2) with the field named.
       loadRouting(loadNotifierEnv({ ...process.env, ...env }).ALERTING_CONFIG_FILE);
       await requireClickHouse(cliConfig());

@@ -5,7 +5,7 @@ import { topics } from '../lib/contracts/topics.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { venues } from '../producers/market/venues/index.js';
-import { runScript } from './run-script.js';
+import { envFromFlags, runScript } from './run-script.js';
 import { cliConfig, requireBroker } from './services.js';
 
 /**
@@ -209,10 +209,7 @@ export function recordCommand(): Command {
           what: 'recording',
           script: 'producers/market/main.ts',
           args: ['record', '--out', o.out, ...(o.durationS ? ['--duration-s', o.durationS] : [])],
-          env: {
-            ...(o.venue ? { MARKET_VENUES: o.venue } : {}),
-            ...(o.symbols ? { MARKET_SYMBOLS: o.symbols } : {}),
-          },
+          env: envFromFlags(o, { venue: 'MARKET_VENUES', symbols: 'MARKET_SYMBOLS' }),
           progress: { unit: 'compressed bytes', read: size, quiet: quietOf(cmd) },
         });
       },

@@ -54,3 +54,20 @@ export async function runScript(options: {
     process.off('SIGTERM', onTerm);
   }
 }
+
+/**
+ * The environment a command's flags set for the script it runs: each flag given (a value, or
+ * `true` for a switch) under its variable's name (`names`: flag → variable); flags not given
+ * leave the variable to the environment.
+ */
+export function envFromFlags(
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  names: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(names).flatMap(([flag, name]) => {
+      const value = flags[flag];
+      return value === undefined || value === false || value === '' ? [] : [[name, String(value)]];
+    }),
+  );
+}

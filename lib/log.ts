@@ -9,9 +9,11 @@ export type { Logger };
 
 /**
  * Fields that carry credentials wherever a log call might put them (a request's headers, a
- * config object, a channel's settings): pino replaces them before a line is written.
+ * config object, a channel's settings): pino replaces them before a line is written. Every
+ * variable a service's settings mark `secret()` (lib/config/env.ts) must be here: lib/log.test.ts
+ * checks each service's schema against this list.
  */
-const secretFields = [
+export const secretFields = [
   'authorization',
   'cookie',
   'x-api-key',
@@ -27,6 +29,9 @@ const secretFields = [
   'TELEGRAM_BOT_TOKEN',
   'ALERT_WEBHOOK_SECRET',
   'SENTIMENT_LLM_API_KEY',
+  'CONSOLE_SLACK_SIGNING_SECRET',
+  'CONSOLE_TELEGRAM_BOT_TOKEN',
+  'CONSOLE_TELEGRAM_WEBHOOK_SECRET',
 ];
 const redactPaths = [
   ...secretFields.flatMap((f) => [`["${f}"]`, `*["${f}"]`]),

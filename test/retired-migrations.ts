@@ -8,30 +8,36 @@ import { migrationFile } from '../lib/clickhouse/migration-files.js';
 import { BASELINE_DIR, MIGRATIONS_DIR } from '../lib/clickhouse/platform-migrations.js';
 
 /**
- * The migration files retired from clickhouse/migrations (0001–0140), kept only so tests can
- * build a database with the history old deployments have. They are history, not code: the
- * fixture is checked against the baseline manifest's checksums, so it is byte for byte what
- * those deployments applied.
+ * The migration files retired from clickhouse/migrations (0001–0140, then 0160–0253: one
+ * fixture per `npm run schema:squash -- --retire`), kept only so tests can build a database
+ * with the history old deployments have. They are history, not code: the fixtures are checked
+ * against the baseline manifest's checksums, so they are byte for byte what those deployments
+ * applied.
  */
-const FIXTURE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  'fixtures/retired-migrations-0001-0140.json.gz',
-);
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const FIXTURE = /^retired-migrations-\d{4}-\d{4}\.json\.gz$/;
 
 export function retiredFiles(): Map<string, string> {
   const files = new Map(
-    Object.entries(JSON.parse(gunzipSync(readFileSync(FIXTURE)).toString('utf8')) as Record<string, string>),
+    readdirSync(FIXTURES)
+      .filter((f) => FIXTURE.test(f))
+      .sort()
+      .flatMap((f) =>
+        Object.entries(
+          JSON.parse(gunzipSync(readFileSync(join(FIXTURES, f))).toString('utf8')) as Record<string, string>,
+        ),
+      ),
   );
   const retired = retiredMigrations(loadBaseline(BASELINE_DIR));
   const names = retired.map(migrationFile);
   if (names.join() !== [...files.keys()].sort().join())
     throw new Error(
-      `${FIXTURE} holds ${[...files.keys()].join(', ')}, the manifest retires ${names.join(', ')}`,
+      `${FIXTURES} holds ${[...files.keys()].join(', ')}, the manifest retires ${names.join(', ')}`,
     );
   for (const entry of retired) {
     const sql = files.get(migrationFile(entry)) as string;
     if (createHash('sha256').update(sql).digest('hex') !== entry.checksum)
-      throw new Error(`${FIXTURE}: ${migrationFile(entry)} is not the file the manifest names`);
+      throw new Error(`${FIXTURES}: ${migrationFile(entry)} is not the file the manifest names`);
   }
   return files;
 }
@@ -45,5 +51,6 @@ export function writeMigrationHistory(dir: string, options: { upTo?: number; cur
     if (Number(file.slice(0, 4)) <= (options.upTo ?? Number.POSITIVE_INFINITY))
       writeFileSync(join(dir, file), sql);
   if (options.current)
-    for (const file of readdirSync(MIGRATIONS_DIR)) cpSync(join(MIGRATIONS_DIR, file), join(dir, file));
+    for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')))
+      cpSync(join(MIGRATIONS_DIR, file), join(dir, file));
 }

@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ChatPeer,
-  parseTelegramHtml,
-  startSlackPeer,
-  startTelegramPeer,
-  startWebhookPeer,
-} from '../testing/chat-peers.js';
+import { type ChatPeers, parseTelegramHtml, startChatPeers } from '../testing/chat-peers.js';
 import { aNotification, anAlert } from '../testing/notifications.js';
 import { createTransport } from './index.js';
 import { SLACK_LIMITS, slackPayload } from './slack.js';
@@ -22,30 +16,30 @@ const hostileAlert = anAlert({
 });
 
 describe('chat transports against loopback Slack, Telegram and webhook peers', () => {
-  let slack: ChatPeer;
-  let telegram: ChatPeer;
-  let webhook: ChatPeer;
+  let peers: ChatPeers;
+  // Generous: a loopback answer can take seconds on a loaded machine; the slow peer waits twice as long.
+  const SEND_TIMEOUT_MS = 5_000;
   const secret = 'a-shared-secret-of-some-length';
   const signal = new AbortController().signal;
 
   beforeAll(async () => {
-    [slack, telegram, webhook] = await Promise.all([
-      startSlackPeer(),
-      startTelegramPeer(),
-      startWebhookPeer(secret),
-    ]);
+    peers = await startChatPeers(secret);
   });
-  afterAll(() => Promise.all([slack.close(), telegram.close(), webhook.close()]));
+  afterAll(() => peers.close());
 
   const slackT = () =>
-    createTransport({ type: 'slack', webhook_url: `${slack.url}/services/T0/B0/x`, timeout_ms: 1000 });
+    createTransport({
+      type: 'slack',
+      webhook_url: `${peers.slack.url}/services/T0/B0/x`,
+      timeout_ms: SEND_TIMEOUT_MS,
+    });
   const telegramT = () =>
     createTransport({
       type: 'telegram',
       bot_token: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ',
       chat_id: -100,
-      api_url: telegram.url,
-      timeout_ms: 1000,
+      api_url: peers.telegram.url,
+      timeout_ms: SEND_TIMEOUT_MS,
     });
 
   it('hostile text reaches Slack escaped and within Block Kit limits, even grouped', async () => {
@@ -74,14 +68,14 @@ describe('chat transports against loopback Slack, Telegram and webhook peers', (
       expect(parsed.ok).toBe(true);
       expect(text.length).toBeLessThanOrEqual(4096);
     }
-    const sent = telegram.delivered().at(-1) as { text: string; parse_mode: string };
+    const sent = peers.telegram.delivered().at(-1) as { text: string; parse_mode: string };
     expect(sent.parse_mode).toBe('HTML');
     expect(sent.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; *bold*');
   });
 
   it('a 429 is retriable after the time the peer asked for (Retry-After, retry_after)', async () => {
-    slack.script('rate-limit:7');
-    telegram.script('rate-limit:3');
+    peers.slack.script('rate-limit:7');
+    peers.telegram.script('rate-limit:3');
     expect(await slackT().send(aNotification([anAlert()]), signal)).toMatchObject({
       ok: false,
       status: 429,
@@ -97,7 +91,7 @@ describe('chat transports against loopback Slack, Telegram and webhook peers', (
   });
 
   it('500, slow and malformed answers are retriable; a refused payload is not; raw bodies are not echoed', async () => {
-    slack.script('error', 'slow:1500');
+    peers.slack.script('error', `slow:${SEND_TIMEOUT_MS * 2}`);
     const t = slackT();
     expect(await t.send(aNotification([anAlert()]), signal)).toMatchObject({
       ok: false,
@@ -112,7 +106,7 @@ describe('chat transports against loopback Slack, Telegram and webhook peers', (
       error: 'timed out',
     });
     // Telegram answers JSON: a 200 with a proxy's HTML page is not a confirmed send.
-    telegram.script('malformed');
+    peers.telegram.script('malformed');
     const r = await telegramT().send(aNotification([anAlert()]), signal);
     expect(r).toMatchObject({ ok: false, retriable: true });
     expect(JSON.stringify(r)).not.toContain('html');
@@ -121,25 +115,30 @@ describe('chat transports against loopback Slack, Telegram and webhook peers', (
       type: 'telegram',
       bot_token: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ',
       chat_id: -100,
-      api_url: `${telegram.url}/nope`,
-      timeout_ms: 1000,
+      api_url: `${peers.telegram.url}/nope`,
+      timeout_ms: SEND_TIMEOUT_MS,
     }).send(aNotification([anAlert()]), signal);
     expect(refused).toMatchObject({ ok: false, status: 404, retriable: false });
   });
 
   it('the webhook is signed with HMAC-SHA256 and carries an idempotency key and delivery ids', async () => {
-    const good = createTransport({ type: 'webhook', url: webhook.url, secret, timeout_ms: 1000 });
+    const good = createTransport({
+      type: 'webhook',
+      url: peers.webhook.url,
+      secret,
+      timeout_ms: SEND_TIMEOUT_MS,
+    });
     expect(await good.send(aNotification([anAlert()]), signal)).toEqual({ ok: true, status: 204 });
-    const last = webhook.requests.at(-1);
+    const last = peers.webhook.requests.at(-1);
     expect(last?.headers['idempotency-key']).toBe('m'.repeat(64));
     expect(
       (JSON.parse(last?.body ?? '{}') as { alerts: { delivery_id: string }[] }).alerts[0]?.delivery_id,
     ).toHaveLength(64);
     const forged = createTransport({
       type: 'webhook',
-      url: webhook.url,
+      url: peers.webhook.url,
       secret: 'not-the-shared-secret!!',
-      timeout_ms: 1000,
+      timeout_ms: SEND_TIMEOUT_MS,
     });
     expect(await forged.send(aNotification([anAlert()]), signal)).toMatchObject({
       ok: false,

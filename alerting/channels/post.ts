@@ -37,3 +37,34 @@ export function rateLimited(res: Response, retryAfterSeconds?: number): SendResu
     error: 'rate limited',
   };
 }
+
+/** How a channel whose peer answers by HTTP status alone reads a failed answer. */
+export interface StatusJudge {
+  retriable: (status: number) => boolean;
+  /** `body`: the answer's first 100 characters (never more of a peer's text in an error). */
+  error: (status: number, body: string) => string;
+}
+
+/**
+ * Posts `message` and judges the answer by its status: 2xx delivered, 429 rate limited,
+ * anything else a failure as `judge` reads it; a network failure or timeout as postMessage's.
+ */
+export async function postJudgedByStatus(
+  url: string,
+  message: { body: string; headers: Record<string, string> },
+  signal: AbortSignal,
+  timeoutMs: number,
+  judge: StatusJudge,
+): Promise<SendResult> {
+  const res = await postMessage(url, message, signal, timeoutMs);
+  if (!(res instanceof Response)) return res;
+  const body = (await res.text().catch(() => '')).slice(0, 100);
+  if (res.ok) return { ok: true, status: res.status };
+  if (res.status === 429) return rateLimited(res);
+  return {
+    ok: false,
+    status: res.status,
+    retriable: judge.retriable(res.status),
+    error: judge.error(res.status, body),
+  };
+}

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { slackActionElements, wantsButtons } from '../chat-actions.js';
-import { postMessage, rateLimited } from './post.js';
+import { postJudgedByStatus } from './post.js';
 import { headline, prettyEvidence, truncate } from './text.js';
-import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
+import type { ChannelSpec, Notification, Transport } from './types.js';
 
 /**
  * Slack incoming webhook: POST {text, blocks} (Block Kit). Slack answers 200 "ok", or an
@@ -99,20 +99,13 @@ function create(config: z.infer<typeof slackSchema>): Transport {
   return {
     type: 'slack',
     render,
-    async send(n, signal): Promise<SendResult> {
-      const res = await postMessage(config.webhook_url, render(n), signal, config.timeout_ms);
-      if (!(res instanceof Response)) return res;
-      const text = (await res.text().catch(() => '')).slice(0, 100);
-      if (res.ok) return { ok: true, status: res.status };
-      const word = /^[a-z_]+$/.test(text.trim()) ? text.trim() : 'unexpected response';
-      if (res.status === 429) return rateLimited(res);
-      return {
-        ok: false,
-        status: res.status,
-        retriable: res.status >= 500,
-        error: `slack ${res.status} ${word}`,
-      };
-    },
+    send: (n, signal) =>
+      // Slack answers errors with one word (`invalid_payload`); anything else is not repeated.
+      postJudgedByStatus(config.webhook_url, render(n), signal, config.timeout_ms, {
+        retriable: (status) => status >= 500,
+        error: (status, body) =>
+          `slack ${status} ${/^[a-z_]+$/.test(body.trim()) ? body.trim() : 'unexpected response'}`,
+      }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { postMessage, rateLimited } from './post.js';
-import type { ChannelSpec, Notification, SendResult, Transport } from './types.js';
+import { postJudgedByStatus } from './post.js';
+import type { ChannelSpec, Notification, Transport } from './types.js';
 
 /**
  * A generic JSON webhook, signed: `X-Tradewatch-Signature: sha256=<hex HMAC-SHA256 of
@@ -55,19 +55,11 @@ function create(config: z.infer<typeof webhookSchema>): Transport {
   return {
     type: 'webhook',
     render,
-    async send(n, signal): Promise<SendResult> {
-      const res = await postMessage(config.url, render(n), signal, config.timeout_ms);
-      if (!(res instanceof Response)) return res;
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return { ok: true, status: res.status };
-      if (res.status === 429) return rateLimited(res);
-      return {
-        ok: false,
-        status: res.status,
-        retriable: res.status >= 500 || res.status === 408,
-        error: `webhook ${res.status}`,
-      };
-    },
+    send: (n, signal) =>
+      postJudgedByStatus(config.url, render(n), signal, config.timeout_ms, {
+        retriable: (status) => status >= 500 || status === 408,
+        error: (status) => `webhook ${status}`,
+      }),
   };
 }
 

@@ -289,3 +289,27 @@ export function startWebhookPeer(secret: string): Promise<ChatPeer> {
     },
   });
 }
+
+/** The three chat peers a delivery test talks to (the webhook signed with `secret`), closed together. */
+export interface ChatPeers {
+  slack: ChatPeer;
+  telegram: ChatPeer;
+  webhook: ChatPeer;
+  close(): Promise<void>;
+}
+
+export async function startChatPeers(secret: string): Promise<ChatPeers> {
+  const [slack, telegram, webhook] = await Promise.all([
+    startSlackPeer(),
+    startTelegramPeer(),
+    startWebhookPeer(secret),
+  ]);
+  return {
+    slack,
+    telegram,
+    webhook,
+    close: async () => {
+      await Promise.all([slack.close(), telegram.close(), webhook.close()]);
+    },
+  };
+}

@@ -16,22 +16,26 @@ import {
 } from '../../lib/clickhouse/platform-migrations.js';
 import type { Config } from '../../lib/config/config.js';
 import { brokerTopics } from '../../lib/contracts/topics.js';
+import type { TradewatchError } from '../../lib/errors.js';
 import { createKafka } from '../../lib/kafka/client.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { ensureTopics, topicsFor } from '../../lib/kafka/topics.js';
 import { waitFor } from '../../lib/time.js';
 import { isolatedConfig, testLog } from '../../test/pipeline-fixture.js';
-import { writeMigrationHistory } from '../../test/retired-migrations.js';
+import { retiredFiles, writeMigrationHistory } from '../../test/retired-migrations.js';
 import { datasetBatches, warehouseDataset } from '../../test/warehouse-data.js';
 import { readSnapshot } from './generate.js';
 import { liveDifferences } from './live-schema.js';
 
 /**
- * A warehouse that ran 0001–0140 and ingested events moves to the generated schema with
- * its data and its consumers' offsets: events produced before are not read again and
+ * A warehouse that ran 0001–0140 and ingested events moves to the generated schema (the
+ * release that had 0160–0253, then the folder as it ships) with its data and its consumers' offsets: events produced before are not read again and
  * events produced after are read once — counted without FINAL, so a re-read would show.
  * Then the live tables and views are compared with the snapshot.
  */
+/** The migration files the folder ships (after the baseline's last squashed file). */
+const shippedFiles = () => readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql'));
+
 describe('forward migration to the generated schema', () => {
   let config: Config;
   let clickhouse: ClickHouseClient;
@@ -134,11 +138,15 @@ describe('forward migration to the generated schema', () => {
       .join('\n');
     // Objects a generated migration after 0210 changed (an Enum widened, say) are what that
     // migration makes them, not what 0140 left: the final comparison below covers them.
+    const later = [
+      ...retiredFiles(),
+      ...shippedFiles().map((f) => [f, readFileSync(join(MIGRATIONS_DIR, f), 'utf8')]),
+    ];
     const changedLater = new Set(
-      readdirSync(MIGRATIONS_DIR)
-        .filter((f) => Number(f.slice(0, 4)) > 210)
-        .flatMap((f) => [
-          ...readFileSync(join(MIGRATIONS_DIR, f), 'utf8').matchAll(
+      later
+        .filter(([f]) => Number(f?.slice(0, 4)) > 210)
+        .flatMap(([, sql]) => [
+          ...(sql as string).matchAll(
             /^(?:ALTER TABLE|CREATE (?:OR REPLACE )?(?:TABLE|MATERIALIZED VIEW|VIEW)(?: IF NOT EXISTS)?) ([a-z0-9_]+)/gm,
           ),
         ])
@@ -159,10 +167,18 @@ describe('forward migration to the generated schema', () => {
     expect(first.row).toEqual({ ...before, dead_letters: 3 });
     const deliveredBefore = await queryNumber(clickhouse, 'SELECT sum(events) FROM pipeline_events_1m');
 
-    // The folder as it ships: the retired files are gone, their checksums are in the manifest.
+    // The folder as it ships has retired 0160–0253 too: it refuses this history, changing nothing…
+    const refused = await run(MIGRATIONS_DIR, BASELINE_DIR).catch((e: unknown) => e);
+    expect((refused as TradewatchError).code).toBe('MIGRATION_INVALID');
+    expect((refused as Error).message).toMatch(/0160_console\.sql, .*are not applied/);
+    // …so the release that had them runs first (docs/schema.md, "Retired migrations"): 0160–0253 file by file.
+    writeMigrationHistory(legacyDir);
+    const release = await run(legacyDir);
+    expect(release.applied).toEqual([...retiredFiles().keys()].filter((f) => Number(f.slice(0, 4)) > 140));
+    // Then the folder as it ships: the retired files are gone, their checksums are in the manifest.
     const forward = await run(MIGRATIONS_DIR, BASELINE_DIR);
     expect(forward.fromBaseline).toBeUndefined();
-    expect(forward.applied).toEqual(readdirSync(MIGRATIONS_DIR).filter((f) => Number(f.slice(0, 4)) > 140));
+    expect(forward.applied).toEqual(shippedFiles());
 
     const after = await produceDataset(2);
     await produceBroken(2);

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBaseline } from '../../lib/clickhouse/baseline.js';
+import { BASELINE_DIR } from '../../lib/clickhouse/platform-migrations.js';
 import { deadLetterOnly, storage } from '../../lib/contracts/storage.js';
 import { type TopicKey, topics } from '../../lib/contracts/topics.js';
 import { plan } from './plan.js';
@@ -38,10 +40,12 @@ export function readSnapshot(file = SNAPSHOT_FILE): SchemaObject[] {
 const writeSnapshot = (objects: readonly SchemaObject[], file = SNAPSHOT_FILE) =>
   writeFileSync(file, `${JSON.stringify({ objects }, null, 2)}\n`);
 
-function nextVersion(dir: string): number {
-  const versions = readdirSync(dir)
-    .map((file) => Number(/^(\d{4})_/.exec(file)?.[1]))
-    .filter((v) => v >= FIRST_GENERATED);
+/** After the last file in the folder or in the baseline's manifest (squashed files may have left the folder). */
+export function nextVersion(dir: string): number {
+  const versions = [
+    ...readdirSync(dir).map((file) => Number(/^(\d{4})_/.exec(file)?.[1])),
+    ...(loadBaseline(BASELINE_DIR)?.squashed.map((m) => m.version) ?? []),
+  ].filter((v) => v >= FIRST_GENERATED);
   return versions.length ? Math.max(...versions) + 1 : FIRST_GENERATED;
 }
 

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { loadBaseline } from '../../lib/clickhouse/baseline.js';
+import { loadMigrations } from '../../lib/clickhouse/migration-files.js';
+import { BASELINE_DIR } from '../../lib/clickhouse/platform-migrations.js';
 import { between, optional } from '../../lib/contracts/fields.js';
 import { marketTradeContract } from '../../lib/contracts/market.js';
 import { storage } from '../../lib/contracts/storage.js';
-import { readSnapshot, renderSchema } from './generate.js';
+import { MIGRATIONS_DIR, nextVersion, readSnapshot, renderSchema } from './generate.js';
 import { enumOnlyGrows, plan, UnsafeChangeError } from './plan.js';
 import { renderTopic } from './render.js';
 
@@ -16,6 +19,14 @@ const trades = (fields = marketTradeContract.fields, columns = storage.marketTra
 describe('schema generator', () => {
   it('has a snapshot that matches the contracts (what `schema:generate --check` enforces)', () => {
     expect(plan(readSnapshot(), renderSchema()).statements).toEqual([]);
+  });
+
+  it('numbers the next migration after every file, squashed and retired ones included', () => {
+    const taken = [
+      ...loadMigrations(MIGRATIONS_DIR).map((m) => m.version),
+      ...(loadBaseline(BASELINE_DIR)?.squashed.map((m) => m.version) ?? []),
+    ];
+    expect(nextVersion(MIGRATIONS_DIR)).toBe(Math.max(...taken) + 1);
   });
 
   it('turns a new optional field into: stop the consumer, re-create the queue in the same group, add the column, consumer last', () => {

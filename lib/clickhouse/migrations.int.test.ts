@@ -123,9 +123,11 @@ describe('migration runner', () => {
   }, 300_000);
 
   it('refuses a stale baseline on an empty database: one that does not stand for the files as they are', async () => {
+    // A file the baseline stands for, back in the folder with other contents.
     const edited = join(work, 'stale');
     cpSync(MIGRATIONS_DIR, edited, { recursive: true });
-    appendFileSync(join(edited, '0200_generated_schema.sql'), '\n-- edited after the squash\n');
+    const file = '0200_generated_schema.sql';
+    writeFileSync(join(edited, file), `${retiredFiles().get(file)}\n-- edited after the squash\n`);
     const error = await run(edited, `${config.CLICKHOUSE_DATABASE}_stale`, BASELINE_DIR).catch(
       (e: unknown) => e,
     );
@@ -237,7 +239,21 @@ describe('migration runner', () => {
     const error = await run(MIGRATIONS_DIR, database, BASELINE_DIR).catch((e: unknown) => e);
     expect((error as TradewatchError).code).toBe('MIGRATION_INVALID');
     expect((error as Error).message).toMatch(
-      /history stops inside the retired migrations: 0061_ingest_time_indexes\.sql, .*0140_strict_topic_parsing\.sql are not applied/,
+      /history stops inside the retired migrations: 0061_ingest_time_indexes\.sql, .*0140_strict_topic_parsing\.sql, 0160_console\.sql, .*0253_generated_schema\.sql are not applied/,
+    );
+    expect(await tablesOf(database)).toEqual(['schema_migrations']);
+  });
+
+  it('refuses a complete 0001–0140 history since 0160–0253 were retired too, pointing to the release that has them', async () => {
+    const database = `${config.CLICKHOUSE_DATABASE}_0140`;
+    await withHistory(
+      database,
+      retiredMigrations(loadBaseline(BASELINE_DIR)).filter((m) => m.version <= 140),
+    );
+    const error = await run(MIGRATIONS_DIR, database, BASELINE_DIR).catch((e: unknown) => e);
+    expect((error as TradewatchError).code).toBe('MIGRATION_INVALID');
+    expect((error as Error).message).toMatch(
+      /history stops inside the retired migrations: 0160_console\.sql, .*0253_generated_schema\.sql are not applied.*Retired migrations/,
     );
     expect(await tablesOf(database)).toEqual(['schema_migrations']);
   });

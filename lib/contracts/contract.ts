@@ -22,6 +22,21 @@ export interface Rule<E> {
   readonly sqlMessage: string;
 }
 
+/**
+ * A rule whose message is fixed text, written once: zod reports it as is, SQL as a string
+ * literal. `sql` is true when the event breaks the rule, as `broken` is.
+ */
+export function fixedRule<E>(
+  field: string,
+  message: string,
+  sql: string,
+  broken: (event: E) => boolean,
+): Rule<E> {
+  if (/['\\]/.test(message))
+    throw new Error(`rule on ${field}: a fixed message has no quotes or backslashes`);
+  return { field, broken, message: () => message, sql, sqlMessage: `'${message}'` };
+}
+
 /** What the warehouse reads of a contract: its fields and the SQL side of its rules. */
 export interface WarehouseContract {
   readonly fields: Fields;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { contract, type Rule } from './contract.js';
+import { contract, fixedRule, type Rule } from './contract.js';
 import { envelopeFields } from './envelope.js';
 import {
   epochMs,
@@ -13,7 +13,7 @@ import {
   text,
 } from './fields.js';
 import { side, symbol } from './market.js';
-import { DAY_MS, type TopicSpec } from './topic-spec.js';
+import { DAY_MS, storedTopic } from './topic-spec.js';
 
 /**
  * The exchange's own matching engine: the lifecycle of every order, and every execution.
@@ -105,13 +105,12 @@ export const engineOrderContract = contract(orderFields, [
     requiredWhen(field, onEvent('fill'), "event = 'fill'", "'required when event is fill'"),
   ),
   requiredWhen('reject_reason', onEvent('reject'), "event = 'reject'", "'required when event is reject'"),
-  {
-    field: 'filled_quantity',
-    broken: (o) => o.filled_quantity > o.quantity,
-    message: () => 'must not exceed quantity',
-    sql: 'filled_quantity > quantity',
-    sqlMessage: "'must not exceed quantity'",
-  },
+  fixedRule(
+    'filled_quantity',
+    'must not exceed quantity',
+    'filled_quantity > quantity',
+    (o) => o.filled_quantity > o.quantity,
+  ),
 ]);
 export const engineOrderSchema = engineOrderContract.schema;
 export type EngineOrder = z.infer<typeof engineOrderSchema>;
@@ -133,13 +132,12 @@ export const engineExecutionContract = contract(
     taker_order_id: id(),
   },
   [
-    {
-      field: 'taker_order_id',
-      broken: (e) => e.maker_order_id === e.taker_order_id,
-      message: () => 'must differ from maker_order_id',
-      sql: 'maker_order_id = taker_order_id',
-      sqlMessage: "'must differ from maker_order_id'",
-    },
+    fixedRule(
+      'taker_order_id',
+      'must differ from maker_order_id',
+      'maker_order_id = taker_order_id',
+      (e) => e.maker_order_id === e.taker_order_id,
+    ),
   ],
 );
 export const engineExecutionSchema = engineExecutionContract.schema;
@@ -154,21 +152,13 @@ export type EngineExecution = z.infer<typeof engineExecutionSchema>;
  * Per-account views of executions are built in ClickHouse, which needs no Kafka order.
  */
 export const engineTopics = {
-  engineOrders: {
-    name: 'engine.orders',
-    contract: engineOrderContract,
-    schema: engineOrderSchema,
-    key: (order: EngineOrder) => order.account_id,
-    partitions: 6,
-    // A week, as market data: room to replay into ClickHouse after an outage or a fix.
-    retentionMs: 7 * DAY_MS,
-  } satisfies TopicSpec<EngineOrder>,
-  engineExecutions: {
-    name: 'engine.executions',
-    contract: engineExecutionContract,
-    schema: engineExecutionSchema,
-    key: (execution: EngineExecution) => execution.symbol,
-    partitions: 6,
-    retentionMs: 7 * DAY_MS,
-  } satisfies TopicSpec<EngineExecution>,
+  // A week, as market data: room to replay into ClickHouse after an outage or a fix.
+  engineOrders: storedTopic('engine.orders', engineOrderContract, (order) => order.account_id, 6, 7 * DAY_MS),
+  engineExecutions: storedTopic(
+    'engine.executions',
+    engineExecutionContract,
+    (execution) => execution.symbol,
+    6,
+    7 * DAY_MS,
+  ),
 } as const;

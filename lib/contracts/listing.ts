@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import { contract } from './contract.js';
+import { contract, fixedRule } from './contract.js';
 import { envelopeFields } from './envelope.js';
 import { epochMs, httpUrl, id, oneOf, text } from './fields.js';
 import { symbol, venue } from './market.js';
-import { DAY_MS, type TopicSpec } from './topic-spec.js';
+import { DAY_MS, storedTopic } from './topic-spec.js';
 import { asset } from './user.js';
 
 /** What kind of market the announcement opens. */
@@ -33,13 +33,12 @@ export const listingContract = contract(
     url: httpUrl(),
   },
   [
-    {
-      field: 'effective_at',
-      broken: (l) => l.effective_at < l.announced_at,
-      message: () => 'must not be before announced_at',
-      sql: 'effective_at < announced_at',
-      sqlMessage: "'must not be before announced_at'",
-    },
+    fixedRule(
+      'effective_at',
+      'must not be before announced_at',
+      'effective_at < announced_at',
+      (l) => l.effective_at < l.announced_at,
+    ),
   ],
 );
 export const listingSchema = listingContract.schema;
@@ -47,13 +46,6 @@ export type ListingAnnouncement = z.infer<typeof listingSchema>;
 
 /** Listing announcements, keyed by asset so one asset's announcements stay in order. */
 export const listingTopics = {
-  listings: {
-    name: 'listings',
-    contract: listingContract,
-    schema: listingSchema,
-    key: (listing: ListingAnnouncement) => listing.asset,
-    partitions: 1,
-    // A few a day: a month costs nothing and covers the rule's look-back on a replay.
-    retentionMs: 30 * DAY_MS,
-  } satisfies TopicSpec<ListingAnnouncement>,
+  // A few a day: a month costs nothing and covers the rule's look-back on a replay.
+  listings: storedTopic('listings', listingContract, (listing) => listing.asset, 1, 30 * DAY_MS),
 } as const;

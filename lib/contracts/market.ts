@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { contract } from './contract.js';
+import { contract, fixedRule } from './contract.js';
 import { envelopeFields } from './envelope.js';
 import {
   between,
@@ -14,7 +14,7 @@ import {
   text,
   whole,
 } from './fields.js';
-import { DAY_MS, type TopicSpec } from './topic-spec.js';
+import { DAY_MS, storedTopic } from './topic-spec.js';
 
 /** Upper-case symbols as venues publish them, e.g. BTCUSDT. */
 export const symbol = () =>
@@ -44,6 +44,9 @@ const marketFields = <const T extends string>(type: T) => ({
   symbol: symbol(),
 });
 
+/** What trades and liquidations both carry: a side, a price and a quantity. */
+const sidePriceQuantity = () => ({ side: side(), price: positive(), quantity: positive() });
+
 /**
  * A public trade on a venue, normalised across venues. Prices and quantities are
  * IEEE doubles: market monitoring compares and aggregates them, it does not settle them.
@@ -52,10 +55,8 @@ export const marketTradeContract = contract({
   ...marketFields('market.trade'),
   /** The venue's trade id, kept as text because venues use numbers, UUIDs or both. */
   trade_id: text(1, 64),
-  /** The aggressor's side: `buy` when the taker bought. */
-  side: side(),
-  price: positive(),
-  quantity: positive(),
+  /** `side`: the aggressor's, `buy` when the taker bought. */
+  ...sidePriceQuantity(),
 });
 export const marketTradeSchema = marketTradeContract.schema;
 
@@ -72,13 +73,13 @@ export const marketBookL1Contract = contract({
 export const marketBookL1Schema = marketBookL1Contract.schema;
 
 /** Both sides of a depth change list as many prices as sizes (SQL stores them as parallel arrays). */
-const sameLength = (prices: 'bid_prices' | 'ask_prices', sizes: 'bid_quantities' | 'ask_quantities') => ({
-  field: prices,
-  broken: (e: Record<typeof prices | typeof sizes, unknown[]>) => e[prices].length !== e[sizes].length,
-  message: () => `as many prices as ${sizes} are required`,
-  sql: `length(${prices}) != length(${sizes})`,
-  sqlMessage: `'as many prices as ${sizes} are required'`,
-});
+const sameLength = (prices: 'bid_prices' | 'ask_prices', sizes: 'bid_quantities' | 'ask_quantities') =>
+  fixedRule(
+    prices,
+    `as many prices as ${sizes} are required`,
+    `length(${prices}) != length(${sizes})`,
+    (e: Record<typeof prices | typeof sizes, unknown[]>) => e[prices].length !== e[sizes].length,
+  );
 
 /**
  * A change to a venue's order book, published only while our copy of the book is in sync:
@@ -118,10 +119,8 @@ export const marketMarkSchema = marketMarkContract.schema;
 /** A forced liquidation reported by the venue. */
 export const marketLiquidationContract = contract({
   ...marketFields('market.liquidation'),
-  /** The liquidation order's side: `sell` when a long position was liquidated. */
-  side: side(),
-  price: positive(),
-  quantity: positive(),
+  /** `side`: the liquidation order's, `sell` when a long position was liquidated. */
+  ...sidePriceQuantity(),
 });
 export const marketLiquidationSchema = marketLiquidationContract.schema;
 
@@ -174,66 +173,29 @@ const WEEK_MS = 7 * DAY_MS;
 
 /** The market-data family's topics, all keyed by venue and symbol so one book stays in order. */
 export const marketTopics = {
-  marketTrades: {
-    name: 'market.trades',
-    contract: marketTradeContract,
-    schema: marketTradeSchema,
-    key: byVenueAndSymbol,
-    partitions: 6,
-    retentionMs: WEEK_MS,
-  } satisfies TopicSpec<MarketTrade>,
-  marketBookL1: {
-    name: 'market.book_l1',
-    contract: marketBookL1Contract,
-    schema: marketBookL1Schema,
-    key: byVenueAndSymbol,
-    partitions: 6,
-    retentionMs: WEEK_MS,
-  } satisfies TopicSpec<MarketBookL1>,
-  marketDepth: {
-    name: 'market.depth',
-    contract: marketDepthContract,
-    schema: marketDepthSchema,
-    key: byVenueAndSymbol,
-    partitions: 6,
-    // The heaviest stream by far; two days still covers a weekend outage of the warehouse.
-    retentionMs: 2 * DAY_MS,
-  } satisfies TopicSpec<MarketDepth>,
-  marketMark: {
-    name: 'market.mark',
-    contract: marketMarkContract,
-    schema: marketMarkSchema,
-    key: byVenueAndSymbol,
-    partitions: 6,
-    retentionMs: WEEK_MS,
-  } satisfies TopicSpec<MarketMark>,
-  marketLiquidations: {
-    name: 'market.liquidations',
-    contract: marketLiquidationContract,
-    schema: marketLiquidationSchema,
-    key: byVenueAndSymbol,
-    partitions: 6,
-    retentionMs: WEEK_MS,
-  } satisfies TopicSpec<MarketLiquidation>,
-  marketOpenInterest: {
-    name: 'market.open_interest',
-    contract: marketOpenInterestContract,
-    schema: marketOpenInterestSchema,
-    key: byVenueAndSymbol,
-    // One figure per symbol per poll (seconds apart): a single partition is plenty and keeps them in order.
-    partitions: 1,
-    retentionMs: WEEK_MS,
-  } satisfies TopicSpec<MarketOpenInterest>,
-  marketIntegrity: {
-    name: 'market.integrity',
-    contract: marketIntegrityContract,
-    schema: marketIntegritySchema,
-    key: byVenueAndSymbol,
-    // A few events a day: one partition keeps them in the order they were raised.
-    partitions: 1,
-    // The audit trail of feed quality: kept as long as the facts it explains.
-    retentionMs: 30 * DAY_MS,
-  } satisfies TopicSpec<MarketIntegrity>,
+  marketTrades: storedTopic('market.trades', marketTradeContract, byVenueAndSymbol, 6, WEEK_MS),
+  marketBookL1: storedTopic('market.book_l1', marketBookL1Contract, byVenueAndSymbol, 6, WEEK_MS),
+  // The heaviest stream by far; two days still covers a weekend outage of the warehouse.
+  marketDepth: storedTopic('market.depth', marketDepthContract, byVenueAndSymbol, 6, 2 * DAY_MS),
+  marketMark: storedTopic('market.mark', marketMarkContract, byVenueAndSymbol, 6, WEEK_MS),
+  marketLiquidations: storedTopic(
+    'market.liquidations',
+    marketLiquidationContract,
+    byVenueAndSymbol,
+    6,
+    WEEK_MS,
+  ),
+  // One figure per symbol per poll (seconds apart): a single partition is plenty and keeps them in order.
+  marketOpenInterest: storedTopic(
+    'market.open_interest',
+    marketOpenInterestContract,
+    byVenueAndSymbol,
+    1,
+    WEEK_MS,
+  ),
+  // A few events a day: one partition keeps them in the order they were raised.
+  // The audit trail of feed quality: kept as long as the facts it explains.
+  marketIntegrity: storedTopic('market.integrity', marketIntegrityContract, byVenueAndSymbol, 1, 30 * DAY_MS),
 } as const;
 
 export type MarketTopicKey = keyof typeof marketTopics;

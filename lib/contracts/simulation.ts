@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { contract } from './contract.js';
 import { envelopeFields } from './envelope.js';
 import { epochMs, list, oneOf, text, ulid, whole } from './fields.js';
-import { DAY_MS, type TopicSpec } from './topic-spec.js';
+import { DAY_MS, storedTopic } from './topic-spec.js';
 
 /**
  * The scenarios the simulator can inject: patterns the risk rules should catch, and negative
@@ -59,12 +59,5 @@ export type SimLabel = z.infer<typeof simLabelSchema>;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export const simulationTopics = {
-  simLabels: {
-    name: 'sim.labels',
-    contract: simLabelContract,
-    schema: simLabelSchema,
-    key: (label: SimLabel) => label.entity,
-    partitions: 1,
-    retentionMs: 7 * DAY_MS,
-  } satisfies TopicSpec<SimLabel>,
+  simLabels: storedTopic('sim.labels', simLabelContract, (label) => label.entity, 1, 7 * DAY_MS),
 } as const;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { contract } from './contract.js';
 import { envelopeFields } from './envelope.js';
 import { between, epochMs, httpUrl, LOW_CARDINALITY, oneOf, pattern, text, whole } from './fields.js';
-import { DAY_MS, type TopicSpec } from './topic-spec.js';
+import { DAY_MS, storedTopic } from './topic-spec.js';
 
 /** A token as the crowd names it, upper-case: BTC, ETH, PEPE. */
 const token = () =>
@@ -53,13 +53,12 @@ export type SentimentScorer = (typeof sentimentScorers)[number];
 
 /** The social family's topics, keyed by token so one token's mentions stay in order. */
 export const socialTopics = {
-  socialMentions: {
-    name: 'social.mentions',
-    contract: socialMentionContract,
-    schema: socialMentionSchema,
-    key: (mention: SocialMention) => mention.token,
-    partitions: 3,
-    // A week, as market data: enough to replay into ClickHouse after an outage or a fix.
-    retentionMs: 7 * DAY_MS,
-  } satisfies TopicSpec<SocialMention>,
+  // A week, as market data: enough to replay into ClickHouse after an outage or a fix.
+  socialMentions: storedTopic(
+    'social.mentions',
+    socialMentionContract,
+    (mention) => mention.token,
+    3,
+    7 * DAY_MS,
+  ),
 } as const;

@@ -23,3 +23,21 @@ export const DAY_MS = 86_400_000;
 export const deadLetterTopicName = (name: string): string => `${name}.dlq`;
 
 export const topicName = (prefix: string, name: string): string => `${prefix}${name}`;
+
+/**
+ * A topic whose events a contract describes (and the warehouse stores): the spec's schema
+ * is the contract's, so a family's topic list names each contract once. `key` keeps one
+ * entity's events in order; `retentionMs` is how long Kafka keeps them (room to replay into
+ * ClickHouse after an outage or a fix).
+ */
+export const storedTopic = <
+  const N extends string,
+  C extends WarehouseContract & { schema: z.ZodType },
+  K extends (event: z.infer<C['schema']>) => string,
+>(
+  name: N,
+  contract: C,
+  key: K,
+  partitions: number,
+  retentionMs: number,
+) => ({ name, contract, schema: contract.schema as C['schema'], key, partitions, retentionMs }) as const;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { contract, shapeOf } from './contract.js';
 import { envelopeFields } from './envelope.js';
 import { id, ip, list, oneOf, optional, orEmpty, pattern, positive, text } from './fields.js';
-import { DAY_MS, type TopicSpec } from './topic-spec.js';
+import { DAY_MS, storedTopic } from './topic-spec.js';
 
 /**
  * What users do on the exchange: logins, deposits and withdrawals, API-key changes and
@@ -120,38 +120,16 @@ export type UserBrowserAction = z.infer<typeof userBrowserActionSchema>;
  * one partition. Browser actions before login have no account; they are keyed by session.
  */
 export const userTopics = {
-  userLogins: {
-    name: 'user.logins',
-    contract: userLoginContract,
-    schema: userLoginSchema,
-    key: (login: UserLogin) => login.account_id,
-    partitions: 6,
-    // A week: replay into ClickHouse after an outage; the facts keep 30 days.
-    retentionMs: 7 * DAY_MS,
-  } satisfies TopicSpec<UserLogin>,
-  userFunds: {
-    name: 'user.funds',
-    contract: userFundsContract,
-    schema: userFundsSchema,
-    key: (transfer: UserFunds) => transfer.account_id,
-    partitions: 6,
-    retentionMs: 7 * DAY_MS,
-  } satisfies TopicSpec<UserFunds>,
-  userApiKeys: {
-    name: 'user.api_keys',
-    contract: userApiKeyContract,
-    schema: userApiKeySchema,
-    key: (change: UserApiKey) => change.account_id,
-    partitions: 6,
-    retentionMs: 7 * DAY_MS,
-  } satisfies TopicSpec<UserApiKey>,
-  userBrowser: {
-    name: 'user.browser',
-    contract: userBrowserActionContract,
-    schema: userBrowserActionSchema,
-    key: (action: UserBrowserAction) => action.account_id ?? `session:${action.session_id}`,
-    partitions: 6,
-    // Browser beacons are high-volume and low-value once stored: three days is replay enough.
-    retentionMs: 3 * DAY_MS,
-  } satisfies TopicSpec<UserBrowserAction>,
+  // A week: replay into ClickHouse after an outage; the facts keep 30 days.
+  userLogins: storedTopic('user.logins', userLoginContract, (login) => login.account_id, 6, 7 * DAY_MS),
+  userFunds: storedTopic('user.funds', userFundsContract, (transfer) => transfer.account_id, 6, 7 * DAY_MS),
+  userApiKeys: storedTopic('user.api_keys', userApiKeyContract, (change) => change.account_id, 6, 7 * DAY_MS),
+  // Browser beacons are high-volume and low-value once stored: three days is replay enough.
+  userBrowser: storedTopic(
+    'user.browser',
+    userBrowserActionContract,
+    (action) => action.account_id ?? `session:${action.session_id}`,
+    6,
+    3 * DAY_MS,
+  ),
 } as const;

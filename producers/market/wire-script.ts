@@ -3,18 +3,10 @@
  * the shipped samples and the benchmark. A script per venue keeps one symbol's market
  * consistent: prices walk, ids rise, book update ids chain, and a gap can be made on purpose.
  */
+import { mulberry32 } from '../../lib/random.js';
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same market. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the scripts draw from (lib/random.ts): the same seed gives the same market. */
+export const prng = mulberry32;
 
 const px = (n: number) => n.toFixed(1);
 const qty = (n: number) => n.toFixed(3);

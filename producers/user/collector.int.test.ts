@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../../lib/clickhouse/client.js';
-import { postTo, startTestCollector } from '../../test/collector-fixture.js';
+import { APP_ORIGIN, postTo, startTestCollector, suiteKeys } from '../../test/collector-fixture.js';
 import {
   aBrowserAction,
   aDeposit,
@@ -16,12 +16,9 @@ import { readTopic } from '../../test/read-topic.js';
 
 import type { RunningCollector } from './collector.js';
 
-const USER_KEY = 'tw_sk_user-test-key';
-const ENGINE_KEY = 'tw_sk_engine-test-key';
+const { engine: ENGINE_KEY, user: USER_KEY, browser: BROWSER_KEY } = suiteKeys('collector');
 const FLOOD_KEY = 'tw_sk_flood-test-key';
 const LISTING_KEY = 'tw_sk_listing-test-key';
-const BROWSER_KEY = 'tw_pk_browser-test-key';
-const APP_ORIGIN = 'https://app.example.com';
 const BODY_LIMIT_BYTES = 65_536;
 
 const userTypes = ['user.login', 'user.deposit', 'user.withdrawal', 'user.api_key', 'user.browser_action'];

@@ -312,7 +312,8 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
         }
       },
       {
-        timeoutMs: options.startTimeoutMs ?? 90_000,
+        // Generous: with four suites and a soak on two cores, a JVM broker took over 90 s to answer.
+        timeoutMs: options.startTimeoutMs ?? 300_000,
         intervalMs: 200,
         giveUpIf: () => (exitedEarly ? 'the broker process exited' : undefined),
       },

@@ -8,15 +8,14 @@ import { sleep } from '../../lib/time.js';
 import { hashKey } from '../../producers/user/keys.js';
 import { signRequest } from '../../producers/user/signature.js';
 import { freePort } from '../../stack/kafka/broker.js';
+import { APP_ORIGIN, suiteKeys, writeKeysFile } from '../collector-fixture.js';
 import { aBrowserAction, aLogin, anOrder } from '../engine-user-builders.js';
 import { type CollectorProcess, startCollectorProcess } from '../faults/collector-process.js';
 import { type Pipeline, startPipeline } from '../pipeline-fixture.js';
 
-const ENGINE_KEY = 'tw_sk_attack-engine-key';
-const USER_KEY = 'tw_sk_attack-user-key';
-const BROWSER_KEY = 'tw_pk_attack-browser-key';
+const { engine: ENGINE_KEY, user: USER_KEY, browser: BROWSER_KEY } = suiteKeys('attack');
 const SECRET = 'attack-suite-signing-secret-0123456789';
-const ORIGIN = 'https://app.example.com';
+const ORIGIN = APP_ORIGIN;
 /** Per key and client address, per window: small, so the floods below stay short. */
 const LIMIT = 20;
 const REQUEST_TIMEOUT_MS = 2_000;
@@ -107,39 +106,23 @@ describe('collector under attack (outside-attacker suite)', () => {
   beforeAll(async () => {
     pipeline = await startPipeline();
     dir = mkdtempSync(join(tmpdir(), 'tw-collector-attacks-'));
-    const keysFile = join(dir, 'keys.json');
-    writeFileSync(
-      keysFile,
-      JSON.stringify({
-        keys: [
-          {
-            id: 'engine',
-            kind: 'server',
-            sha256: hashKey(ENGINE_KEY),
-            endpoint: 'engine',
-            types: ['engine.order'],
-            signing_secret_envs: ['ATTACK_ENGINE_SECRET'],
-            rate_limit_max_requests: LIMIT,
-          },
-          {
-            id: 'user-svc',
-            kind: 'server',
-            sha256: hashKey(USER_KEY),
-            endpoint: 'user',
-            types: ['user.login'],
-          },
-          {
-            id: 'web',
-            kind: 'browser',
-            sha256: hashKey(BROWSER_KEY),
-            endpoint: 'user',
-            types: ['user.browser_action'],
-            origins: [ORIGIN],
-            rate_limit_max_requests: LIMIT,
-          },
-        ],
-      }),
-    );
+    const keysFile = writeKeysFile(dir, {
+      [ENGINE_KEY]: {
+        id: 'engine',
+        endpoint: 'engine',
+        types: ['engine.order'],
+        signing_secret_envs: ['ATTACK_ENGINE_SECRET'],
+        rate_limit_max_requests: LIMIT,
+      },
+      [USER_KEY]: { id: 'user-svc', endpoint: 'user', types: ['user.login'] },
+      [BROWSER_KEY]: {
+        id: 'web',
+        endpoint: 'user',
+        types: ['user.browser_action'],
+        origins: [ORIGIN],
+        rate_limit_max_requests: LIMIT,
+      },
+    });
     const c = pipeline.config;
     collector = await startCollectorProcess({
       env: {

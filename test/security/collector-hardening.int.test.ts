@@ -2,16 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../../producers/user/collector.js';
 import { hashKey } from '../../producers/user/keys.js';
 import { signRequest } from '../../producers/user/signature.js';
-import { postTo, startTestCollector } from '../collector-fixture.js';
+import { APP_ORIGIN, postTo, startTestCollector, suiteKeys } from '../collector-fixture.js';
 import { aBrowserAction, aLogin, anOrder } from '../engine-user-builders.js';
 import { type Pipeline, startPipeline } from '../pipeline-fixture.js';
 
-const ENGINE_KEY = 'tw_sk_signed-engine-key';
-const USER_KEY = 'tw_sk_unsigned-user-key';
-const BROWSER_KEY = 'tw_pk_browser-key';
+const { engine: ENGINE_KEY, user: USER_KEY, browser: BROWSER_KEY } = suiteKeys('hardening');
 const SECRET = 'engine-signing-secret-0123456789abcdef';
 const NEXT_SECRET = 'engine-signing-secret-rotated-fedcba9876543210';
-const APP_ORIGIN = 'https://app.example.com';
 const BODY_LIMIT_BYTES = 32_768;
 const BATCH_MAX_EVENTS = 50;
 const WINDOW_S = 120;

@@ -4,13 +4,7 @@ import { createTransport } from '../../alerting/channels/index.js';
 import { slackPayload } from '../../alerting/channels/slack.js';
 import { telegramText } from '../../alerting/channels/telegram.js';
 import { signWebhook, webhookBody } from '../../alerting/channels/webhook.js';
-import {
-  type ChatPeer,
-  parseTelegramHtml,
-  startSlackPeer,
-  startTelegramPeer,
-  startWebhookPeer,
-} from '../../alerting/testing/chat-peers.js';
+import { type ChatPeers, parseTelegramHtml, startChatPeers } from '../../alerting/testing/chat-peers.js';
 import { aNotification, anAlert } from '../../alerting/testing/notifications.js';
 
 /**
@@ -41,29 +35,23 @@ function strings(value: unknown, path = ''): [string, string][] {
 }
 
 describe('outgoing alerts carry hostile text safely', () => {
-  let slack: ChatPeer;
-  let telegram: ChatPeer;
-  let webhook: ChatPeer;
+  let peers: ChatPeers;
 
   beforeAll(async () => {
-    [slack, telegram, webhook] = await Promise.all([
-      startSlackPeer(),
-      startTelegramPeer(),
-      startWebhookPeer(SECRET),
-    ]);
+    peers = await startChatPeers(SECRET);
   });
-  afterAll(() => Promise.all([slack.close(), telegram.close(), webhook.close()]));
+  afterAll(() => peers.close());
 
   it('Slack: no mention, channel link or URL control sequence survives in any mrkdwn field, fallback text included', async () => {
     for (const kind of ['firing', 'resolved', 'repeat'] as const) {
       const n = aNotification([hostile, hostile], kind);
       const transport = createTransport({
         type: 'slack',
-        webhook_url: `${slack.url}/services/T0/B0/x`,
+        webhook_url: `${peers.slack.url}/services/T0/B0/x`,
         timeout_ms: 3000,
       });
       expect(await transport.send(n, signal)).toEqual({ ok: true, status: 200 });
-      const sent = JSON.parse(slack.requests.at(-1)?.body ?? '{}') as unknown;
+      const sent = JSON.parse(peers.slack.requests.at(-1)?.body ?? '{}') as unknown;
       expect(sent).toEqual(slackPayload(n));
       const all = new Map(strings(sent));
       // plain_text objects (the header, the button label) are shown as typed, never parsed.
@@ -86,7 +74,7 @@ describe('outgoing alerts carry hostile text safely', () => {
       type: 'telegram',
       bot_token: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ',
       chat_id: -100,
-      api_url: telegram.url,
+      api_url: peers.telegram.url,
       timeout_ms: 3000,
     });
     expect(await transport.send(n, signal)).toEqual({ ok: true, status: 200 });
@@ -107,12 +95,12 @@ describe('outgoing alerts carry hostile text safely', () => {
     const n = aNotification([hostile]);
     const transport = createTransport({
       type: 'webhook',
-      url: webhook.url,
+      url: peers.webhook.url,
       secret: SECRET,
       timeout_ms: 3000,
     });
     expect(await transport.send(n, signal)).toEqual({ ok: true, status: 204 });
-    const request = webhook.requests.at(-1);
+    const request = peers.webhook.requests.at(-1);
     const body = request?.body ?? '';
     const received = JSON.parse(body) as {
       alerts: { summary: string; title: string; evidence: { note: string } }[];
@@ -131,7 +119,7 @@ describe('outgoing alerts carry hostile text safely', () => {
     // The receiver refuses a message signed with another secret.
     const forged = createTransport({
       type: 'webhook',
-      url: webhook.url,
+      url: peers.webhook.url,
       secret: 'x'.repeat(32),
       timeout_ms: 3000,
     });

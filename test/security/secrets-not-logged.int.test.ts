@@ -23,6 +23,7 @@ import { hashKey } from '../../producers/user/keys.js';
 import { signRequest } from '../../producers/user/signature.js';
 import { type ClickHouseHost, startClickHouseHost } from '../../stack/clickhouse/host-process.js';
 import { preparePipeline } from '../../stack/pipeline.js';
+import { writeKeysFile } from '../collector-fixture.js';
 import { anOrder } from '../engine-user-builders.js';
 import { isolatedConfig, testLog } from '../pipeline-fixture.js';
 
@@ -123,30 +124,20 @@ describe('secrets stay out of the logs (LOG_LEVEL=debug, every service a process
   });
 
   it('runs the collector through good, refused and broken requests', async () => {
-    const keysFile = join(dir, 'keys.json');
-    writeFileSync(
-      keysFile,
-      JSON.stringify({
-        keys: [
-          {
-            id: 'engine',
-            kind: 'server',
-            sha256: hashKey(SECRETS.serverKey),
-            endpoint: 'engine',
-            types: ['engine.order'],
-            signing_secret_envs: ['ENGINE_SIGNING_SECRET'],
-          },
-          {
-            id: 'web',
-            kind: 'browser',
-            sha256: hashKey(SECRETS.browserKey),
-            endpoint: 'user',
-            types: ['user.browser_action'],
-            origins: [ORIGIN],
-          },
-        ],
-      }),
-    );
+    const keysFile = writeKeysFile(dir, {
+      [SECRETS.serverKey]: {
+        id: 'engine',
+        endpoint: 'engine',
+        types: ['engine.order'],
+        signing_secret_envs: ['ENGINE_SIGNING_SECRET'],
+      },
+      [SECRETS.browserKey]: {
+        id: 'web',
+        endpoint: 'user',
+        types: ['user.browser_action'],
+        origins: [ORIGIN],
+      },
+    });
     const signingSecretFile = join(dir, 'signing-secret');
     writeFileSync(signingSecretFile, `${SECRETS.signingSecret}\n`, { mode: 0o600 });
     collector = spawnService('producers/user/main.ts', {
