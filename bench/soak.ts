@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { createClickHouse, queryRows } from '../lib/clickhouse/client.js';
-import { MEMORY_CONFIG } from '../lib/clickhouse/embedded.js';
+import { HOST_MEMORY_CEILING_MIB as HOST_CEILING_MIB } from '../lib/clickhouse/embedded.js';
 import { loadConfig } from '../lib/config/config.js';
 import { newEventId } from '../lib/contracts/envelope.js';
 import { createKafka } from '../lib/kafka/client.js';
@@ -83,8 +83,6 @@ const BURST_MS = Number(o.burstS) * 1000;
 const BURST_EVERY_MS = Number(o.burstEveryS) * 1000;
 const SAMPLE_MS = Number(o.sampleS) * 1000;
 const MAX_LATE_GROWTH_PCT = Number(o.maxLateGrowthPct);
-// The host's RSS is the engine's tracked memory plus Node's own (~100 MiB) and the allocator's slack.
-const HOST_CEILING_MIB = MEMORY_CONFIG.max_server_memory_usage / 1024 ** 2;
 const SECRET = 'soak-webhook-secret';
 
 const inBurst = (t: number) => t >= BURST_EVERY_MS && t % BURST_EVERY_MS < BURST_MS;

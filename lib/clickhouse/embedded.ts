@@ -64,6 +64,8 @@ export const MEMORY_CONFIG = {
   query_condition_cache_size: 32 * 1024 ** 2,
   mmap_cache_size: 256,
 } as const;
+/** The ClickHouse host's stated memory ceiling, in MiB: what the soak and the memory bench hold it to. */
+export const HOST_MEMORY_CEILING_MIB = MEMORY_CONFIG.max_server_memory_usage / 1024 ** 2;
 
 export const ENGINE_ARGS: readonly string[] = [
   '--background_schedule_pool_size=32',
