@@ -54,6 +54,11 @@ const BENCHES: Record<string, { file: string; quick: string[]; big: string[] }> 
     quick: ['--frames', '20000', '--runs', '3'],
     big: ['--frames', '60000', '--runs', '5'],
   },
+  recovery: {
+    file: 'bench/recovery.bench.ts',
+    quick: ['--rounds', '3'],
+    big: ['--rounds', '10'],
+  },
   memory: {
     file: 'bench/memory.bench.ts',
     quick: ['--seconds', '60'],

@@ -53,7 +53,8 @@ export async function startService(options: {
       `${options.name} to be ready`,
       async () => output.some((l) => l.includes(readyWhen)) || undefined,
       {
-        timeoutMs: 120_000,
+        // Installing two dozen rules takes the notifier minutes when other stacks share the cores.
+        timeoutMs: 300_000,
         giveUpIf: () =>
           exited()
             ? `${options.name} exited (${child.exitCode ?? child.signalCode}): ${output.slice(-5).join('\n')}`

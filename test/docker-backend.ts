@@ -90,11 +90,11 @@ export async function startDockerBackend(dir: string): Promise<DockerBackend> {
         .withEnvironment({ CLICKHOUSE_PASSWORD: password, CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT: '1' })
         .withBindMounts([
           { source: ports, target: '/etc/clickhouse-server/config.d/ports.xml', mode: 'ro' },
-          {
-            source: join(root, 'clickhouse/server/config.d/kafka.xml'),
-            target: '/etc/clickhouse-server/config.d/kafka.xml',
-            mode: 'ro',
-          },
+          ...['kafka.xml', 'memory.xml'].map((file) => ({
+            source: join(root, 'clickhouse/server/config.d', file),
+            target: `/etc/clickhouse-server/config.d/${file}`,
+            mode: 'ro' as const,
+          })),
         ])
         .withStartupTimeout(180_000)
         .start(),
