@@ -82,6 +82,23 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
   );
 }
 
+/**
+ * CPU time (user + system) a live process has used so far, in ms, from /proc/<pid>/stat
+ * (clock ticks of 10 ms). On a shared machine the CPU a piece of work costs is steadier
+ * than the wall time it takes: neighbours slow the clock, not the work.
+ */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident memory (VmHWM) and current RSS of a live process, in MiB, from /proc. */
 export function processMemory(pid: number): { peakMiB: number; rssMiB: number } | undefined {
   try {

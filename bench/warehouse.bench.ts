@@ -14,7 +14,8 @@ import { startLocalStack } from '../stack/local-stack.js';
 import { preparePipeline } from '../stack/pipeline.js';
 import { waitForConsumers } from '../test/kafka-readiness.js';
 import { eventMix, type MixTopic } from './event-mix.js';
-import { type SummaryRow, summaryTable, writeResult } from './report.js';
+import { measureVariants, variantTable } from './ingest-variants.js';
+import { processCpuMs, type SummaryRow, summaryTable, writeResult } from './report.js';
 import { warehouseDataSql } from './warehouse-data-sql.js';
 
 /**
@@ -28,10 +29,10 @@ import { warehouseDataSql } from './warehouse-data-sql.js';
  *     (default 10 million) and the other facts in proportion, rollups refreshed.
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when both are set, else starts the embedded stack.
  */
-const PARTS = ['ingest', 'storage', 'queries'] as const;
+const PARTS = ['ingest', 'variants', 'storage', 'queries'] as const;
 const options = new Command('warehouse-bench')
   .description('Kafka engine ingest vs direct INSERT, storage per million trades, cookbook query latency')
-  .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')}`, PARTS.join(','))
+  .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')}`, 'ingest,storage,queries')
   .option(
     '--trades <n>',
     'generated trades the queries run over',
@@ -42,13 +43,14 @@ const options = new Command('warehouse-bench')
     'copies of the warehouse dataset for ingest (about 1,674 events each)',
     process.env.WAREHOUSE_BENCH_INGEST_COPIES ?? '120',
   )
+  .option('--variant-rounds <n>', 'rounds of every ingest chain variant (part "variants")', '2')
   .option(
     '--query-runs <n>',
     'runs per query (the first warms caches)',
     process.env.WAREHOUSE_BENCH_QUERY_RUNS ?? '7',
   )
   .parse()
-  .opts<{ only: string; trades: string; ingestCopies: string; queryRuns: string }>();
+  .opts<{ only: string; trades: string; ingestCopies: string; queryRuns: string; variantRounds: string }>();
 const only = new Set(options.only.split(','));
 const unknownPart = [...only].find((p) => !(PARTS as readonly string[]).includes(p));
 if (unknownPart)
@@ -56,6 +58,7 @@ if (unknownPart)
 const TRADES = Number(options.trades);
 const INGEST_COPIES = Number(options.ingestCopies);
 const QUERY_RUNS = Number(options.queryRuns);
+const VARIANT_ROUNDS = Number(options.variantRounds);
 const INGEST_TARGET = 100_000;
 const QUERY_P95_TARGET_MS = 1_000;
 const REFRESH_VIEWS = ['market_1m_refresh', 'user_risk_daily_refresh', 'token_risk_5m_refresh'];
@@ -88,33 +91,25 @@ async function refreshRollups(clickhouse: ClickHouseClient): Promise<void> {
 // ---------------------------------------------------------------------------------------
 type Batch = MixTopic;
 
-async function benchIngest() {
-  const batches = eventMix(INGEST_COPIES);
-  const rows = batches.reduce((n, b) => n + b.events.length, 0);
-  progress(`ingest: ${rows.toLocaleString('en')} events over ${batches.length} topics`);
-
-  // Kafka path. A new consumer group starts at the end of a topic (librdkafka's default
-  // auto.offset.reset), so each Kafka table first dead-letters a probe (its position is then
-  // committed); then its parse view is detached (a Kafka table without views reads nothing),
-  // the topics are filled, and the clock runs from re-attaching the views until every row is
-  // counted in pipeline_events_1m and the rollups are refreshed.
-  const viaKafka = configFor('kafka');
-  await preparePipeline(viaKafka, log);
-  const kafkaClient = clientFor(viaKafka);
-  const kafka = createKafka(viaKafka, log);
-  const topicOf = (b: Batch) => `${viaKafka.KAFKA_TOPIC_PREFIX}${b.spec.name}`;
-  await waitForConsumers(kafka, kafkaClient, batches.map(topicOf));
+/** A warehouse fed by Kafka whose every Kafka table holds a committed position, and a producer for it. */
+async function kafkaWarehouse(name: string, batches: readonly Batch[]) {
+  const config = configFor(name);
+  await preparePipeline(config, log);
+  const client = clientFor(config);
+  const kafka = createKafka(config, log);
+  const topicOf = (b: Batch) => `${config.KAFKA_TOPIC_PREFIX}${b.spec.name}`;
+  await waitForConsumers(kafka, client, batches.map(topicOf));
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
   await producer.connect();
-  const send = async (b: Batch, events: Record<string, unknown>[]) => {
-    for (let i = 0; i < events.length; i += 5_000) {
+  const send = async (b: Batch) => {
+    for (let i = 0; i < b.events.length; i += 5_000) {
       await producer.sendBatch({
         acks: -1,
         compression: CompressionTypes.GZIP,
         topicMessages: [
           {
             topic: topicOf(b),
-            messages: events
+            messages: b.events
               .slice(i, i + 5_000)
               .map((e) => ({ key: b.spec.key(e), value: JSON.stringify(e) })),
           },
@@ -122,6 +117,52 @@ async function benchIngest() {
       });
     }
   };
+  const drop = async () => {
+    await producer.disconnect();
+    await client.command({ query: `DROP DATABASE IF EXISTS ${config.CLICKHOUSE_DATABASE} SYNC` });
+    await client.close();
+  };
+  return { config, client, topicOf, send, producer, drop };
+}
+
+async function benchVariants() {
+  const batches = eventMix(INGEST_COPIES);
+  const rows = batches.reduce((n, b) => n + b.events.length, 0);
+  progress(`variants: ${rows.toLocaleString('en')} events per run, ${VARIANT_ROUNDS} rounds`);
+  const warehouse = await kafkaWarehouse('variants', batches);
+  try {
+    const figures = await measureVariants({
+      clickhouse: warehouse.client,
+      config: warehouse.config,
+      batches,
+      send: warehouse.send,
+      rounds: VARIANT_ROUNDS,
+      pids: { clickhouse: stack?.clickhouse.child.pid, kafka: stack?.kafka.pid },
+      progress,
+    });
+    return { rows, figures };
+  } finally {
+    await warehouse.drop();
+  }
+}
+
+async function benchIngest() {
+  const batches = eventMix(INGEST_COPIES);
+  const rows = batches.reduce((n, b) => n + b.events.length, 0);
+  progress(`ingest: ${rows.toLocaleString('en')} events over ${batches.length} topics`);
+
+  // Kafka path. A new consumer group starts at the end of a topic (librdkafka's default
+  // auto.offset.reset), so each Kafka table first dead-letters a probe (its position is then
+  // committed); then its parse view is dropped (a Kafka table without views reads nothing),
+  // the topics are filled, and the clock runs from re-creating the views until every row is
+  // counted in pipeline_events_1m and the rollups are refreshed.
+  const {
+    client: kafkaClient,
+    topicOf,
+    send,
+    producer,
+    config: viaKafka,
+  } = await kafkaWarehouse('kafka', batches);
   const counted = (b: Batch, n: number) =>
     waitFor(
       `${b.spec.name} ingested`,
@@ -132,16 +173,32 @@ async function benchIngest() {
         );
         return seen >= n ? seen : undefined;
       },
-      { timeoutMs: 300_000, intervalMs: 250 },
+      { timeoutMs: 300_000, intervalMs: 100 },
     );
-  for (const b of batches) await kafkaClient.command({ query: `DETACH TABLE ${b.table}_parse_mv` });
+  // Dropped and re-created from its own definition: the embedded host refuses DETACH.
+  const parseViews = new Map<string, string>();
+  for (const b of batches) {
+    const [row] = await queryRows<{ statement: string }>(
+      kafkaClient,
+      `SHOW CREATE TABLE ${b.table}_parse_mv`,
+    );
+    parseViews.set(b.table, String(row?.statement));
+    await kafkaClient.command({ query: `DROP VIEW ${b.table}_parse_mv SYNC` });
+  }
   progress('ingest: consumers at a committed offset and paused; filling the topics');
-  for (const b of batches) await send(b, b.events);
+  for (const b of batches) await send(b);
   await producer.disconnect();
+  const hostPid = stack?.clickhouse.child.pid;
+  const cpuUsPerEvent = (fromMs: number | undefined) => {
+    const now = processCpuMs(hostPid);
+    return now === undefined || fromMs === undefined ? undefined : ((now - fromMs) * 1000) / rows;
+  };
+  const kafkaCpu = processCpuMs(hostPid);
   const kafkaStarted = performance.now();
-  for (const b of batches) await kafkaClient.command({ query: `ATTACH TABLE ${b.table}_parse_mv` });
+  for (const b of batches) await kafkaClient.command({ query: parseViews.get(b.table) as string });
   for (const b of batches) await counted(b, b.events.length);
   const kafkaFactsMs = performance.now() - kafkaStarted;
+  const kafkaFactsCpu = cpuUsPerEvent(kafkaCpu);
   progress(`ingest: Kafka path wrote every fact in ${Math.round(kafkaFactsMs)} ms; refreshing rollups`);
   await refreshRollups(kafkaClient);
   const kafkaMs = performance.now() - kafkaStarted;
@@ -151,6 +208,7 @@ async function benchIngest() {
   await preparePipeline(direct, log);
   const directClient = clientFor(direct);
   progress('ingest: direct INSERT … FORMAT JSONEachRow of the same rows');
+  const directCpu = processCpuMs(hostPid);
   const directStarted = performance.now();
   for (const b of batches) {
     for (let i = 0; i < b.events.length; i += 50_000) {
@@ -164,6 +222,7 @@ async function benchIngest() {
     }
   }
   const directFactsMs = performance.now() - directStarted;
+  const directFactsCpu = cpuUsPerEvent(directCpu);
   await refreshRollups(directClient);
   const directMs = performance.now() - directStarted;
 
@@ -178,8 +237,18 @@ async function benchIngest() {
   }
   return {
     rows,
-    kafka: { factsMs: kafkaFactsMs, totalMs: kafkaMs, rowsPerSecond: perSecond(rows, kafkaMs) },
-    direct: { factsMs: directFactsMs, totalMs: directMs, rowsPerSecond: perSecond(rows, directMs) },
+    kafka: {
+      factsMs: kafkaFactsMs,
+      totalMs: kafkaMs,
+      rowsPerSecond: perSecond(rows, kafkaMs),
+      factsCpuUsPerEvent: kafkaFactsCpu,
+    },
+    direct: {
+      factsMs: directFactsMs,
+      totalMs: directMs,
+      rowsPerSecond: perSecond(rows, directMs),
+      factsCpuUsPerEvent: directFactsCpu,
+    },
     market1mRows: { kafka: check, direct: checkDirect },
   };
 }
@@ -315,6 +384,7 @@ function ingestLines(ingest: Awaited<ReturnType<typeof benchIngest>>): string[] 
     `   Kafka engine path      ${fmt(ingest.kafka.rowsPerSecond)} rows/s  (facts in ${fmt(ingest.kafka.factsMs)} ms, + rollups ${fmt(ingest.kafka.totalMs)} ms)`,
     `   direct JSONEachRow     ${fmt(ingest.direct.rowsPerSecond)} rows/s  (facts in ${fmt(ingest.direct.factsMs)} ms, + rollups ${fmt(ingest.direct.totalMs)} ms)`,
     `   ratio Kafka / direct   ${(ingest.kafka.rowsPerSecond / ingest.direct.rowsPerSecond).toFixed(2)}x`,
+    `   ClickHouse host CPU per event to the facts: Kafka ${ingest.kafka.factsCpuUsPerEvent?.toFixed(1) ?? '-'} µs, direct ${ingest.direct.factsCpuUsPerEvent?.toFixed(1) ?? '-'} µs (the direct path skips the contract checks)`,
   ];
 }
 
@@ -355,6 +425,14 @@ try {
       met: ingest.kafka.rowsPerSecond >= INGEST_TARGET,
     });
   }
+  if (only.has('variants')) {
+    const variants = await benchVariants();
+    details.variants = variants;
+    lines.push(
+      `a2. ingest chain variants, ${fmt(variants.rows)} events a run, Kafka → every fact (median of ${VARIANT_ROUNDS}, alternating)`,
+      ...variantTable(variants.figures),
+    );
+  }
   if (only.has('storage') || only.has('queries')) {
     const queriesConfig = configFor('queries');
     await preparePipeline(queriesConfig, log);
@@ -386,7 +464,13 @@ try {
   }
   process.stdout.write(`${lines.join('\n')}\n${summaryTable(summary)}\n`);
   const file = writeResult('warehouse', summary, {
-    settings: { parts: [...only], trades: TRADES, ingestCopies: INGEST_COPIES, queryRuns: QUERY_RUNS },
+    settings: {
+      parts: [...only],
+      trades: TRADES,
+      ingestCopies: INGEST_COPIES,
+      queryRuns: QUERY_RUNS,
+      variantRounds: VARIANT_ROUNDS,
+    },
     ...details,
   });
   process.stdout.write(`results: ${file}\n`);

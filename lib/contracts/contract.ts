@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileObject, registerFastCheck } from './compiled.js';
 import type { Field } from './fields.js';
 
 /**
@@ -66,5 +67,13 @@ export function contract<F extends Fields>(
               ctx.addIssue({ code: 'custom', path: [rule.field], message: rule.message(event) });
           }
         });
+  // The producers' fast path: the same field schemas and rules, compiled (compiled.ts).
+  registerFastCheck(
+    schema,
+    compileObject(
+      object,
+      rules.map((rule) => rule.broken as (event: never) => boolean),
+    ),
+  );
   return { fields, rules, schema };
 }
