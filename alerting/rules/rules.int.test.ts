@@ -123,6 +123,34 @@ describe('risk rules in ClickHouse', () => {
     ).listings[0];
     expect(Number(insider?.deposited_usd)).toBeGreaterThan(0);
     expect(Number(insider?.bought_usd)).toBeGreaterThan(0);
+    // Its trigger is the sell whose running totals first clear both profit bars (the pattern
+    // completing), recomputed here from the account's sells after the news.
+    const insiderAlert = alertOf('insider-before-listing');
+    const sells = await queryRows<{ qty: number; usd: number; produced_at: string }>(
+      pipeline.clickhouse,
+      `SELECT toFloat64(quantity) AS qty, toFloat64(price * quantity) AS usd, toString(produced_at) AS produced_at
+       FROM (SELECT * FROM engine_executions LIMIT 1 BY event_id)
+       WHERE symbol IN ({symbols:Array(String)}) AND occurred_at >= {announced:DateTime64(3, 'UTC')}
+         AND if(aggressor_side = 'buy', maker_account_id, taker_account_id) = {account:String}
+       ORDER BY occurred_at`,
+      {
+        symbols: ['USDT', 'USDC', 'FDUSD'].map((q) => `${insider?.asset}${q}`),
+        announced: insider?.announced_at,
+        account: insiderAlert.entity,
+      },
+    );
+    const cost = Number(insider?.cost);
+    const positionQty = Number(insider?.position_usd) / cost;
+    let soldQty = 0;
+    let soldUsd = 0;
+    const crossing = sells.find((s) => {
+      soldQty += s.qty;
+      soldUsd += s.usd;
+      const price = soldUsd / soldQty;
+      return Math.min(soldQty, positionQty) * (price - cost) >= 500 && (price / cost - 1) * 10_000 >= 100;
+    });
+    expect(sells.length).toBeGreaterThan(1);
+    expect(insiderAlert.trigger_at).toBe(crossing?.produced_at);
     // Layering, front-running and the pump's dump: the evidence holds what made each one.
     const evidenceOf = (scenario: string) => {
       const label = planted.find((l) => l.scenario === scenario) as (typeof planted)[number];
