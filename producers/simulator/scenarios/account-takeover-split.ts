@@ -1,5 +1,5 @@
 import { attackerIp, newAddress, newDevice } from '../accounts.js';
-import type { Scenario } from './scenario.js';
+import { defineScenario, withdrawalRequest } from './scenario.js';
 
 /** A token listed only on this exchange: no external feed and no fallback price; its own book prices it. */
 export const OWN_BOOK_TOKEN = 'TWX';
@@ -11,11 +11,10 @@ export const OWN_BOOK_TOKEN = 'TWX';
  * out in 3–5 withdrawals each under the threshold, of a token priced only by this
  * exchange's own trades, to an address the account never used.
  */
-export const accountTakeoverSplit: Scenario = {
-  name: 'account-takeover-split',
-  description:
-    'takeover from a home-country proxy and a new device, money out in several withdrawals each under the threshold, of an own-book-only token, to a new address',
-  start(h) {
+export const accountTakeoverSplit = defineScenario(
+  'account-takeover-split',
+  'takeover from a home-country proxy and a new device, money out in several withdrawals each under the threshold, of an own-book-only token, to a new address',
+  (h) => {
     const victim = h.rng.pick(h.customers);
     const others = h.customers.filter((a) => a.id !== victim.id);
     const lister = h.rng.pick(others);
@@ -54,15 +53,14 @@ export const accountTakeoverSplit: Scenario = {
       h.exchange.login(t, victim, victim.ips[0] as string, victim.devices[0] as string, 'success'),
     ]);
     h.at(2_000, (t) => [
-      h.exchange.transfer(
+      withdrawalRequest(
+        h,
         t,
-        'withdrawal',
         h.exchange.newTransferId(),
-        victim.id,
+        victim,
         'USDT',
         h.rng.int(100, 900),
         victim.addresses[0] as string,
-        'requested',
       ),
     ]);
     const loginAt = h.rng.int(8_000, 15_000);
@@ -70,17 +68,8 @@ export const accountTakeoverSplit: Scenario = {
     for (let i = 0; i < parts; i += 1) {
       const transferId = h.exchange.newTransferId();
       h.at(loginAt + 10_000 + i * h.rng.int(3_000, 9_000), (t) => [
-        h.exchange.transfer(
-          t,
-          'withdrawal',
-          transferId,
-          victim.id,
-          OWN_BOOK_TOKEN,
-          amount,
-          address,
-          'requested',
-        ),
+        withdrawalRequest(h, t, transferId, victim, OWN_BOOK_TOKEN, amount, address),
       ]);
     }
   },
-};
+);

@@ -1,5 +1,5 @@
 import { attackerIp, newAddress, newDevice } from '../accounts.js';
-import type { Scenario } from './scenario.js';
+import { defineScenario } from './scenario.js';
 
 const FOREIGN = ['RU', 'NG', 'VN', 'KP', 'IR', 'BY'];
 
@@ -7,11 +7,10 @@ const FOREIGN = ['RU', 'NG', 'VN', 'KP', 'IR', 'BY'];
  * Account takeover: failed guesses, then a login from an IP and device the account has
  * never used, then most of its balance withdrawn to a new address well within the hour.
  */
-export const accountTakeover: Scenario = {
-  name: 'account-takeover',
-  description:
-    'login from a never-seen IP and device, then a large withdrawal to a new address within the hour',
-  start(h) {
+export const accountTakeover = defineScenario(
+  'account-takeover',
+  'login from a never-seen IP and device, then a large withdrawal to a new address within the hour',
+  (h) => {
     const victim = h.rng.pick(h.customers);
     const ip = attackerIp(h.rng);
     const device = newDevice(h.rng);
@@ -55,4 +54,4 @@ export const accountTakeover: Scenario = {
       ]);
     });
   },
-};
+);

@@ -1,7 +1,7 @@
 import { type Account, customerIp, newAddress, newDevice } from '../accounts.js';
 import { bpsOf, type Market } from '../markets.js';
 import type { Side } from '../order-book.js';
-import type { Scenario, ScenarioHandle } from './scenario.js';
+import { defineScenario, type ScenarioHandle } from './scenario.js';
 
 /** An ioc crossing the spread up to `bps` through the touch: fills whatever rests up to there. */
 function cross(
@@ -101,23 +101,23 @@ function aheadOfLargeOrders(h: ScenarioHandle, options: { reverse: boolean; kind
  * funding wallet) buys (or sells) seconds before each of the large trader's orders and trades
  * back 5–15 s later, into the price the large order moved.
  */
-export const frontRunning: Scenario = {
-  name: 'front-running',
-  description: 'a linked account trades ahead of another account’s large orders and reverses right after',
-  start(h) {
+export const frontRunning = defineScenario(
+  'front-running',
+  'a linked account trades ahead of another account’s large orders and reverses right after',
+  (h) => {
     aheadOfLargeOrders(h, { reverse: true, kind: 'front-run' });
   },
-};
+);
 
 /**
  * Negative control for front-running: one household (shared IP and device, or one funding
  * wallet) where one account follows the other's large buys with a small buy of its own
  * seconds before, and keeps it: same direction, linked, ahead, but never traded back.
  */
-export const linkedBuyAndHold: Scenario = {
-  name: 'linked-buy-and-hold',
-  description: 'negative control: a linked account trades the same way just before large orders and holds',
-  start(h) {
+export const linkedBuyAndHold = defineScenario(
+  'linked-buy-and-hold',
+  'negative control: a linked account trades the same way just before large orders and holds',
+  (h) => {
     aheadOfLargeOrders(h, { reverse: false, kind: 'follow-and-hold' });
   },
-};
+);

@@ -1,6 +1,6 @@
 import type { Account } from '../accounts.js';
 import type { SimEvent } from '../exchange.js';
-import type { Scenario, ScenarioHandle } from './scenario.js';
+import { defineScenario, type ScenarioHandle } from './scenario.js';
 
 /** The announcement, this long after the scenario starts; the pop tops out RISE_MS later. */
 const ANNOUNCE_MS = 45_000;
@@ -96,49 +96,71 @@ function sellOut(
     );
 }
 
+interface RoundTrip {
+  assets: readonly string[];
+  /** USD deposited (bought elsewhere) before the news, as [at least, plus up to]; none when absent. */
+  deposit?: readonly [number, number];
+  /** USD bought on our book, as [at least, plus up to], in 6 buys spread over `buyWindow` (ms after the start). */
+  buy: readonly [number, number];
+  buyWindow: readonly [number, number];
+  /** When the 5 sells into the pop start (they end 85 s after the start). */
+  sellFrom: number;
+}
+
+/** A customer takes a position in a thin listing (deposit and/or buys) and sells all of it into the pop. */
+function listingRoundTrip(h: ScenarioHandle, o: RoundTrip): void {
+  const m = thinListing(h, o.assets);
+  const account = h.rng.pick(h.customers);
+  const deposited = o.deposit && o.deposit[0] + h.rng.int(0, o.deposit[1]);
+  const bought = o.buy[0] + h.rng.int(0, o.buy[1]);
+  const depositDetails = deposited === undefined ? {} : { deposited_usd: deposited };
+  h.label('account', account.id, { symbol: m.symbol, ...depositDetails, bought_usd: bought });
+  let held = 0;
+  if (deposited !== undefined) {
+    const id = h.exchange.newTransferId();
+    held = sixDigits(deposited / m.price(0));
+    const [coins, address] = [held, h.rng.pick(account.addresses)];
+    for (const [at, status] of [
+      [5_000, 'pending'],
+      [8_000, 'completed'],
+    ] as const)
+      h.at(at, (t) => [h.exchange.transfer(t, 'deposit', id, account.id, m.asset, coins, address, status)]);
+  }
+  held += buyIn(m, account, bought, 6, o.buyWindow[0], o.buyWindow[1]);
+  sellOut(m, account, held, 5, o.sellFrom, 85_000);
+}
+
 /**
  * Insider trading before a listing: an account that never held the token deposits some
  * (bought elsewhere) and buys more on our book in the 40 s before another venue announces its
  * listing, then sells all of it into the pop within 40 s after.
  */
-export const insiderBeforeListing: Scenario = {
-  name: 'insider-before-listing',
-  description:
-    'an account deposits and buys a token shortly before another venue announces its listing, sells after',
-  start(h) {
-    const m = thinListing(h, ['NOVA', 'ORBX', 'ZENT']);
-    const insider = h.rng.pick(h.customers);
-    const deposited = 12_000 + h.rng.int(0, 8_000);
-    const bought = 25_000 + h.rng.int(0, 15_000);
-    h.label('account', insider.id, { symbol: m.symbol, deposited_usd: deposited, bought_usd: bought });
-    const id = h.exchange.newTransferId();
-    const coins = sixDigits(deposited / m.price(0));
-    const address = h.rng.pick(insider.addresses);
-    h.at(5_000, (t) => [
-      h.exchange.transfer(t, 'deposit', id, insider.id, m.asset, coins, address, 'pending'),
-    ]);
-    h.at(8_000, (t) => [
-      h.exchange.transfer(t, 'deposit', id, insider.id, m.asset, coins, address, 'completed'),
-    ]);
-    const held = coins + buyIn(m, insider, bought, 6, 10_000, 40_000);
-    sellOut(m, insider, held, 5, 55_000, 85_000);
-  },
+const INSIDER: RoundTrip = {
+  assets: ['NOVA', 'ORBX', 'ZENT'],
+  deposit: [12_000, 8_000],
+  buy: [25_000, 15_000],
+  buyWindow: [10_000, 40_000],
+  sellFrom: 55_000,
 };
+export const insiderBeforeListing = defineScenario(
+  'insider-before-listing',
+  'an account deposits and buys a token shortly before another venue announces its listing, sells after',
+  (h) => listingRoundTrip(h, INSIDER),
+);
 
 /**
  * Negative control for insider-before-listing: a news trader who buys the same token in the
  * seconds after the announcement and sells into the same pop: the same trades and profit,
  * every one of them after the news was public.
  */
-export const listingNewsTrader: Scenario = {
-  name: 'listing-news-trader',
-  description: 'negative control: buys a token seconds after its listing is announced, sells into the pop',
-  start(h) {
-    const m = thinListing(h, ['LUMA', 'QRKS', 'VYRA']);
-    const trader = h.rng.pick(h.customers);
-    const bought = 30_000 + h.rng.int(0, 20_000);
-    h.label('account', trader.id, { symbol: m.symbol, bought_usd: bought });
-    const held = buyIn(m, trader, bought, 6, ANNOUNCE_MS + 1_000, ANNOUNCE_MS + 8_000);
-    sellOut(m, trader, held, 5, 65_000, 85_000);
-  },
+const NEWS_TRADER: RoundTrip = {
+  assets: ['LUMA', 'QRKS', 'VYRA'],
+  buy: [30_000, 20_000],
+  buyWindow: [ANNOUNCE_MS + 1_000, ANNOUNCE_MS + 8_000],
+  sellFrom: 65_000,
 };
+export const listingNewsTrader = defineScenario(
+  'listing-news-trader',
+  'negative control: buys a token seconds after its listing is announced, sells into the pop',
+  (h) => listingRoundTrip(h, NEWS_TRADER),
+);

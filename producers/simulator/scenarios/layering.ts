@@ -1,7 +1,7 @@
 import type { SimEvent } from '../exchange.js';
 import { bpsOf } from '../markets.js';
 import type { OrderBook, Side } from '../order-book.js';
-import type { Scenario } from './scenario.js';
+import { customerIoc, defineScenario, labelledTrader, requote, trader } from './scenario.js';
 
 const other = (side: Side): Side => (side === 'buy' ? 'sell' : 'buy');
 
@@ -31,18 +31,17 @@ const behind = (price: number, side: Side, bps: number): number =>
  * its small order, the whole stack is cancelled within a second, nothing of it filled.
  * Repeated every few seconds on one symbol: many orders for each trade.
  */
-export const layering: Scenario = {
-  name: 'layering',
-  description: 'orders stacked on 5–7 levels of one side, cancelled together once the other side fills',
-  start(h) {
-    const account = h.rng.pick(h.customers);
-    const market = h.market();
+export const layering = defineScenario(
+  'layering',
+  'orders stacked on 5–7 levels of one side, cancelled together once the other side fills',
+  (h) => {
+    const layerer = trader(h);
+    const { market } = layerer;
     const layerSide: Side = h.rng.chance(0.5) ? 'buy' : 'sell';
     const realSide = other(layerSide);
-    const cycles = h.rng.int(8, 10);
-    const levels = h.rng.int(5, 7);
+    const [cycles, levels] = [h.rng.int(8, 10), h.rng.int(5, 7)];
     const layerLots = market.typicalLots * h.rng.int(2, 3);
-    h.label('account', account.id, {
+    h.label('account', layerer.account.id, {
       symbol: market.symbol,
       layer_side: layerSide,
       cycles,
@@ -57,26 +56,24 @@ export const layering: Scenario = {
       let stack: string[] = [];
       // The stack follows the touch: cancelled and placed again behind wherever it is now.
       const restack = (t: number): SimEvent[] => {
-        const events = stack.flatMap((id) => h.exchange.cancel(t, id));
+        const events = layerer.cancel(t, stack);
         stack = [];
-        const across = touch(h.exchange.book(market.symbol), layerSide);
+        const across = touch(layerer.book(), layerSide);
         for (let l = 0; l < levels; l += 1) {
-          const price = behind(across, layerSide, 3 + 2 * l);
-          const layer = h.exchange.place(t, account.id, market.symbol, layerSide, price, layerLots);
+          const layer = layerer.place(t, layerSide, behind(across, layerSide, 3 + 2 * l), layerLots);
           if (layer.rested) stack.push(layer.orderId);
           events.push(...layer.events);
         }
         return events;
       };
       h.at(at, (t) => {
-        const book = h.exchange.book(market.symbol);
+        const book = layerer.book();
         // The small real order a tick inside the spread when there is room: first in line.
         const front = touch(book, realSide);
         const inside = realSide === 'sell' ? front - 1 : front + 1;
         const across = touch(book, layerSide);
         realPrice = (realSide === 'sell' ? inside > across : inside < across) ? inside : front;
-        const lots = Math.max(1, Math.round(market.typicalLots / 2));
-        const real = h.exchange.place(t, account.id, market.symbol, realSide, realPrice, lots);
+        const real = layerer.place(t, realSide, realPrice, Math.max(1, Math.round(market.typicalLots / 2)));
         realId = real.orderId;
         return [...real.events, ...restack(t)];
       });
@@ -85,23 +82,14 @@ export const layering: Scenario = {
       const liftAfter = restackAfter + h.rng.int(400, 1_200);
       h.at(at + liftAfter, (t) => {
         // A taker drawn by the heavy side takes everything up to the small order, which is last in line there.
-        const book = h.exchange.book(market.symbol);
+        const book = layerer.book();
         if (!book.get(realId)) return [];
-        const lots = restingUpTo(book, realSide, realPrice);
-        return h.exchange.place(
-          t,
-          h.rng.pick(h.customers).id,
-          market.symbol,
-          layerSide,
-          realPrice,
-          lots,
-          'ioc',
-        ).events;
+        return customerIoc(h, t, market, layerSide, realPrice, restingUpTo(book, realSide, realPrice));
       });
-      h.at(at + liftAfter + h.rng.int(200, 800), (t) => stack.flatMap((id) => h.exchange.cancel(t, id)));
+      h.at(at + liftAfter + h.rng.int(200, 800), (t) => layerer.cancel(t, stack));
     }
   },
-};
+);
 
 /**
  * Negative control for layering: a market maker quoting three levels on each side around the
@@ -109,52 +97,31 @@ export const layering: Scenario = {
  * placed again), with takers filling its best quotes on both sides now and then: blocks of
  * cancels on several levels and fills on the other side, but as much depth on each side.
  */
-export const ladderMarketMaker: Scenario = {
-  name: 'ladder-market-maker',
-  description:
-    'negative control: a market maker quoting three levels a side, cancelling and re-quoting every few seconds',
-  start(h) {
-    const account = h.rng.pick(h.customers);
-    const market = h.market();
-    const cycles = 20;
-    const levels = 3;
-    h.label('account', account.id, { symbol: market.symbol, cycles, levels_per_side: levels });
-    let quotes: string[] = [];
-    let at = 0;
-    for (let c = 0; c <= cycles; c += 1) {
-      at += c === 0 ? 0 : h.rng.int(2_000, 3_000);
-      h.at(at, (t) => {
-        const events = quotes.flatMap((id) => h.exchange.cancel(t, id));
-        quotes = [];
-        if (c === cycles) return events;
-        const book = h.exchange.book(market.symbol);
-        for (const side of ['buy', 'sell'] as const) {
+export const ladderMarketMaker = defineScenario(
+  'ladder-market-maker',
+  'negative control: a market maker quoting three levels a side, cancelling and re-quoting every few seconds',
+  (h) => {
+    const maker = labelledTrader(h, { cycles: 20, levels_per_side: 3 });
+    const lots = maker.market.typicalLots;
+    requote(
+      h,
+      maker,
+      20,
+      () => h.rng.int(2_000, 3_000),
+      (t, book) =>
+        (['buy', 'sell'] as const).flatMap((side) => {
           const best = touch(book, side);
-          for (let l = 0; l < levels; l += 1) {
-            const placed = h.exchange.place(
-              t,
-              account.id,
-              market.symbol,
-              side,
-              l === 0 ? best : behind(best, side, 2 * l),
-              market.typicalLots,
-            );
-            if (placed.rested) quotes.push(placed.orderId);
-            events.push(...placed.events);
-          }
-        }
-        return events;
-      });
+          return [0, 1, 2].map((l) => maker.place(t, side, l === 0 ? best : behind(best, side, 2 * l), lots));
+        }),
       // Ordinary takers on either side meet its best quote (the whole level, its quote last in line).
-      h.at(at + h.rng.int(500, 1_800), (t) => {
-        const side: Side = h.rng.chance(0.5) ? 'buy' : 'sell';
-        const book = h.exchange.book(market.symbol);
-        const price = touch(book, side);
-        const lots = book.volumeAt(side, price);
-        if (lots === 0) return [];
-        return h.exchange.place(t, h.rng.pick(h.customers).id, market.symbol, other(side), price, lots, 'ioc')
-          .events;
-      });
-    }
+      (at) =>
+        h.at(at + h.rng.int(500, 1_800), (t) => {
+          const side: Side = h.rng.chance(0.5) ? 'buy' : 'sell';
+          const book = maker.book();
+          const price = touch(book, side);
+          const level = book.volumeAt(side, price);
+          return level === 0 ? [] : customerIoc(h, t, maker.market, other(side), price, level);
+        }),
+    );
   },
-};
+);

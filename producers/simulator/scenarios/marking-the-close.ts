@@ -1,18 +1,15 @@
-import type { Account } from '../accounts.js';
-import type { Market } from '../markets.js';
 import { bpsOf } from '../markets.js';
-import type { Scenario, ScenarioHandle } from './scenario.js';
+import { defineScenario, labelledTrader, type Trader, trader } from './scenario.js';
 
 const MINUTE_MS = 60_000;
 
 /** Buys that lift the asks up to `bps` over the best ask: each moves the last price up. */
-export function liftAsks(h: ScenarioHandle, t: number, buyer: Account, market: Market, bps: number) {
-  const book = h.exchange.book(market.symbol);
+export function liftAsks(buyer: Trader, t: number, bps: number) {
+  const book = buyer.book();
   const ask = book.bestAsk();
   if (ask === undefined) return [];
   const limit = ask + bpsOf(ask, bps);
-  const lots = book.askedUpTo(limit);
-  return h.exchange.place(t, buyer.id, market.symbol, 'buy', limit, Math.max(lots, 1), 'ioc').events;
+  return buyer.place(t, 'buy', limit, Math.max(book.askedUpTo(limit), 1), 'ioc').events;
 }
 
 /** When the marker buys, in ms before each close: sparse early, dense at the very end. */
@@ -29,43 +26,38 @@ const BUYS_BEFORE_CLOSE_MS = [
  * that often takes the makers' fresh asks as they come, and the last trade before the close
  * is most often its own, whatever the background does.
  */
-export const markingTheClose: Scenario = {
-  name: 'marking-the-close',
-  description: 'one account lifts the asks in the seconds before four consecutive 1-minute closes',
-  start(h, time) {
-    const account = h.rng.pick(h.customers);
-    const market = h.market();
-    const closes = 4;
+export const markingTheClose = defineScenario(
+  'marking-the-close',
+  'one account lifts the asks in the seconds before four consecutive 1-minute closes',
+  (h, time) => {
+    const marker = trader(h);
     const firstMs = BUYS_BEFORE_CLOSE_MS[0] as number;
     // The first close far enough away that its first buy is still ahead.
     const firstClose = Math.ceil((time + firstMs + 1_000) / MINUTE_MS) * MINUTE_MS;
-    h.label('account', account.id, {
-      symbol: market.symbol,
-      closes,
+    h.label('account', marker.account.id, {
+      symbol: marker.market.symbol,
+      closes: 4,
       buys_per_close: BUYS_BEFORE_CLOSE_MS.length,
       first_close: firstClose,
     });
-    for (let c = 0; c < closes; c += 1)
+    for (let c = 0; c < 4; c += 1)
       for (const before of BUYS_BEFORE_CLOSE_MS) {
         // Each lifting the asks 30 bps over the best.
-        const at = firstClose + c * MINUTE_MS - before;
-        h.at(at - time, (t) => liftAsks(h, t, account, market, 30));
+        h.at(firstClose + c * MINUTE_MS - before - time, (t) => liftAsks(marker, t, 30));
       }
   },
-};
+);
 
 /**
  * Negative control for marking-the-close: a large buyer working an order evenly through
  * almost two minutes (a TWAP), one buy every 3.5 s: it moves the price and trades before closes
  * too, but no more there than anywhere else in the minute.
  */
-export const twapBuyer: Scenario = {
-  name: 'twap-buyer',
-  description: 'negative control: a large buyer spreading its buys evenly over almost two minutes (TWAP)',
-  start(h) {
-    const account = h.rng.pick(h.customers);
-    const market = h.market();
-    h.label('account', account.id, { symbol: market.symbol, every_ms: 3_500, buys: 30 });
-    for (let i = 0; i < 30; i += 1) h.at(i * 3_500, (t) => liftAsks(h, t, account, market, 10));
+export const twapBuyer = defineScenario(
+  'twap-buyer',
+  'negative control: a large buyer spreading its buys evenly over almost two minutes (TWAP)',
+  (h) => {
+    const buyer = labelledTrader(h, { every_ms: 3_500, buys: 30 });
+    for (let i = 0; i < 30; i += 1) h.at(i * 3_500, (t) => liftAsks(buyer, t, 10));
   },
-};
+);

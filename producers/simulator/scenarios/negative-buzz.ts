@@ -1,5 +1,5 @@
 import { simulatedMention } from '../mentions.js';
-import type { Scenario } from './scenario.js';
+import { defineScenario } from './scenario.js';
 
 const WINDOW_MS = 30 * 60_000;
 
@@ -8,10 +8,10 @@ const WINDOW_MS = 30 * 60_000;
  * 30 minutes compared with the 30 minutes before. The spike is sized from the baseline
  * the simulation actually produced, so the label holds whatever the background did.
  */
-export const negativeBuzz: Scenario = {
-  name: 'negative-buzz',
-  description: 'negative mentions of a token up more than 200% within 30 minutes',
-  start(h, time) {
+export const negativeBuzz = defineScenario(
+  'negative-buzz',
+  'negative mentions of a token up more than 200% within 30 minutes',
+  (h, time) => {
     const token = h.market(undefined, true).token;
     const baseline = h.negativeMentions(token, time - WINDOW_MS, time);
     const spike = Math.max(30, 4 * baseline + 10);
@@ -27,17 +27,17 @@ export const negativeBuzz: Scenario = {
       ]);
     }
   },
-};
+);
 
 /**
  * Negative control for negative-buzz: a bad day for the whole market, negative mentions of
  * every token at once, none of them singled out: each token's count stays under the rule's
  * minimum volume (12 on the labelled token, 6 on each other), so nothing token-specific is news.
  */
-export const marketWideGloom: Scenario = {
-  name: 'market-wide-gloom',
-  description: 'negative control: negative mentions of every token at once, none singled out',
-  start(h) {
+export const marketWideGloom = defineScenario(
+  'market-wide-gloom',
+  'negative control: negative mentions of every token at once, none singled out',
+  (h) => {
     const token = h.market(undefined, true).token;
     const others = [...h.exchange.markets.values()].map((m) => m.token).filter((t) => t !== token);
     const spreadMs = 60_000;
@@ -49,4 +49,4 @@ export const marketWideGloom: Scenario = {
       ]);
     });
   },
-};
+);

@@ -1,7 +1,13 @@
 import type { Account } from '../accounts.js';
 import { bpsOf, type Market, priceOf } from '../markets.js';
 import { simulatedMention } from '../mentions.js';
-import type { Scenario, ScenarioHandle } from './scenario.js';
+import { defineScenario, type ScenarioHandle, type Trader, trader } from './scenario.js';
+
+/** The pump's tokens: small enough for a crowd to move. */
+const smallCap = (m: Market) => m.symbol === 'DOGEUSDT' || m.symbol === 'PEPEUSDT';
+
+const lastPrice = (h: ScenarioHandle, market: Market) =>
+  priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
 
 /**
  * A burst of `mentions` positive mentions over 40 s from `from`, and `buys` buys by `crowd`
@@ -29,16 +35,8 @@ function rally(
       // Most of what is offered up to the limit: each buy lifts the ask, makers re-quote higher.
       const offered = book().askedUpTo(limit);
       const lots = Math.round(offered * (0.6 + 0.4 * h.rng.next())) + market.typicalLots;
-      const events = h.exchange.place(
-        t,
-        h.rng.pick(crowd).id,
-        market.symbol,
-        'buy',
-        limit,
-        lots,
-        'ioc',
-      ).events;
-      const last = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+      const events = trader(h, h.rng.pick(crowd), market).place(t, 'buy', limit, lots, 'ioc').events;
+      const last = lastPrice(h, market);
       details.price_peak = Math.max(last, Number(details.price_peak ?? 0));
       return events;
     });
@@ -50,19 +48,21 @@ function rally(
  * mentions and buying from many accounts lifts the price, then the organisers sell
  * everything into the bids.
  */
-export const pumpAndDump: Scenario = {
-  name: 'pump-and-dump',
-  description: 'organisers accumulate, a burst of positive mentions and buys lifts the price, then they dump',
-  start(h) {
-    const markets = [...h.exchange.markets.values()];
-    const market = h.market(markets.filter((m) => m.symbol === 'DOGEUSDT' || m.symbol === 'PEPEUSDT'));
-    const organisers = [h.rng.pick(h.customers), h.rng.pick(h.customers)];
+export const pumpAndDump = defineScenario(
+  'pump-and-dump',
+  'organisers accumulate, a burst of positive mentions and buys lifts the price, then they dump',
+  (h) => {
+    const market = h.market([...h.exchange.markets.values()].filter(smallCap));
+    const organisers = [
+      trader(h, h.rng.pick(h.customers), market),
+      trader(h, h.rng.pick(h.customers), market),
+    ];
     const crowd = Array.from({ length: h.rng.int(8, 15) }, () => h.rng.pick(h.customers));
     const mentions = h.rng.int(25, 40);
     const buys = h.rng.int(20, 30);
     const details: Record<string, unknown> = {
       symbol: market.symbol,
-      organisers: organisers.map((a) => a.id),
+      organisers: organisers.map((o) => o.account.id),
       positive_mentions: mentions,
       crowd_buys: buys,
     };
@@ -72,11 +72,9 @@ export const pumpAndDump: Scenario = {
     // Accumulation: quiet marketable buys at the touch.
     for (let i = 0; i < 8; i += 1) {
       h.at(i * 1_200, (t) => {
-        if (i === 0) details.price_start = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
-        const placed = h.exchange.place(
+        if (i === 0) details.price_start = lastPrice(h, market);
+        const placed = (organisers[i % 2] as Trader).place(
           t,
-          organisers[i % 2]?.id as string,
-          market.symbol,
           'buy',
           book().bestAsk(),
           market.typicalLots * 5,
@@ -95,34 +93,25 @@ export const pumpAndDump: Scenario = {
         const lots = Math.round(held / 4) + market.typicalLots * 10;
         const bid = book().bestBid();
         const limit = bid === undefined ? undefined : Math.max(1, bid - bpsOf(bid, 300));
-        const events = h.exchange.place(
-          t,
-          organisers[i % 2]?.id as string,
-          market.symbol,
-          'sell',
-          limit,
-          lots,
-          'ioc',
-        ).events;
-        details.price_end = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+        const events = (organisers[i % 2] as Trader).place(t, 'sell', limit, lots, 'ioc').events;
+        details.price_end = lastPrice(h, market);
         return events;
       });
     }
   },
-};
+);
 
 /**
  * Negative control for pump-and-dump: good news about a large token (BTC, ETH or SOL: not the
  * pump's), a burst of positive mentions and a rally bought by many unrelated accounts, and
  * nobody who bought before the news selling into it.
  */
-export const organicRally: Scenario = {
-  name: 'organic-rally',
-  description: 'negative control: good news, positive mentions and broad buying lift a token; no one dumps',
-  start(h) {
-    const markets = [...h.exchange.markets.values()];
+export const organicRally = defineScenario(
+  'organic-rally',
+  'negative control: good news, positive mentions and broad buying lift a token; no one dumps',
+  (h) => {
     const market = h.market(
-      markets.filter((m) => m.symbol !== 'DOGEUSDT' && m.symbol !== 'PEPEUSDT'),
+      [...h.exchange.markets.values()].filter((m) => !smallCap(m)),
       true,
     );
     const crowd = Array.from({ length: h.rng.int(20, 30) }, () => h.rng.pick(h.customers));
@@ -134,7 +123,7 @@ export const organicRally: Scenario = {
     };
     h.label('token', market.token, details);
     h.at(0, () => {
-      details.price_start = priceOf(market, h.exchange.lastTrade.get(market.symbol) as number);
+      details.price_start = lastPrice(h, market);
       return [];
     });
     rally(
@@ -145,4 +134,4 @@ export const organicRally: Scenario = {
       details,
     );
   },
-};
+);

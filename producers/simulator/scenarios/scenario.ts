@@ -1,8 +1,9 @@
 import type { ScenarioName, SimLabel } from '../../../lib/contracts/simulation.js';
 import type { Rng } from '../../../lib/random.js';
 import type { Account } from '../accounts.js';
-import type { SimEvent, SimExchange } from '../exchange.js';
+import type { PlaceResult, SimEvent, SimExchange } from '../exchange.js';
 import type { Market } from '../markets.js';
+import type { OrderBook, Side } from '../order-book.js';
 
 /**
  * What a scenario may do: schedule steps on the simulation clock (each step's events
@@ -33,4 +34,105 @@ export interface Scenario {
   /** A sentence for docs and --help. */
   description: string;
   start(handle: ScenarioHandle, time: number): void;
+}
+
+/**
+ * A scenario: its name, its sentence for docs and --help, and what it does once started. The
+ * one form every scenario module uses: a new scenario is one such call and one entry in index.ts.
+ */
+export function defineScenario(name: ScenarioName, description: string, start: Scenario['start']): Scenario {
+  return { name, description, start };
+}
+
+/** One account trading one market: the order verbs most scenarios need, bound to both. */
+export interface Trader {
+  readonly account: Account;
+  readonly market: Market;
+  book(): OrderBook;
+  /** A limit order (price in ticks), or a market order with price undefined. */
+  place(t: number, side: Side, price: number | undefined, lots: number, tif?: 'gtc' | 'ioc'): PlaceResult;
+  /** Cancels each of `orderIds` still resting. */
+  cancel(t: number, orderIds: readonly string[]): SimEvent[];
+}
+
+/**
+ * `account` trading on `market`. By default a customer is drawn first, then a free market:
+ * the order of the draws is part of what keeps a seed's run the same.
+ */
+export function trader(h: ScenarioHandle, account = h.rng.pick(h.customers), market = h.market()): Trader {
+  return {
+    account,
+    market,
+    book: () => h.exchange.book(market.symbol),
+    place: (t, side, price, lots, tif) =>
+      h.exchange.place(t, account.id, market.symbol, side, price, lots, tif),
+    cancel: (t, orderIds) => orderIds.flatMap((id) => h.exchange.cancel(t, id)),
+  };
+}
+
+/** An ordinary customer's ioc on `market`: the taker a scenario's resting orders wait for. */
+export function customerIoc(
+  h: ScenarioHandle,
+  t: number,
+  market: Market,
+  side: Side,
+  price: number,
+  lots: number,
+): SimEvent[] {
+  return h.exchange.place(t, h.rng.pick(h.customers).id, market.symbol, side, price, lots, 'ioc').events;
+}
+
+/**
+ * Quotes re-placed `cycles` times, `gapMs()` apart: each time every order still resting from the
+ * last round is cancelled first, then `quote` places the new round (returning what it placed);
+ * a last round only cancels. A market maker's or a large passive trader's re-pricing.
+ */
+export function requote(
+  h: ScenarioHandle,
+  who: Trader,
+  cycles: number,
+  gapMs: () => number,
+  quote: (t: number, book: OrderBook) => PlaceResult[],
+  /** Called with each round's time as it is scheduled (before the next gap is drawn). */
+  alongside?: (at: number) => void,
+): void {
+  let resting: string[] = [];
+  let at = 0;
+  for (let c = 0; c <= cycles; c += 1) {
+    at += c === 0 ? 0 : gapMs();
+    h.at(at, (t) => {
+      const events = who.cancel(t, resting);
+      resting = [];
+      if (c === cycles) return events;
+      for (const placed of quote(t, who.book())) {
+        if (placed.rested) resting.push(placed.orderId);
+        events.push(...placed.events);
+      }
+      return events;
+    });
+    alongside?.(at);
+  }
+}
+
+/** `account`'s request to withdraw `amount` of `asset` to `address`, as transfer `transferId`. */
+export function withdrawalRequest(
+  h: ScenarioHandle,
+  t: number,
+  transferId: string,
+  account: Account,
+  asset: string,
+  amount: number,
+  address: string,
+): SimEvent {
+  return h.exchange.transfer(t, 'withdrawal', transferId, account.id, asset, amount, address, 'requested');
+}
+
+/**
+ * A trader (a customer drawn, then a free market) whom the scenario's label is about: the label
+ * names its account, with its symbol first among `details`.
+ */
+export function labelledTrader(h: ScenarioHandle, details: Record<string, unknown>): Trader {
+  const who = trader(h);
+  h.label('account', who.account.id, { symbol: who.market.symbol, ...details });
+  return who;
 }

@@ -1,5 +1,5 @@
 import { type Account, newAddress } from '../accounts.js';
-import type { Scenario, ScenarioHandle } from './scenario.js';
+import { defineScenario, type ScenarioHandle } from './scenario.js';
 import { crossInsideSpread } from './wash-trading.js';
 
 /**
@@ -38,10 +38,10 @@ const threeCustomers = (h: ScenarioHandle): Account[] => {
  * them withdrew to (not by a login IP or device, which the pairwise wash-trading rule would
  * see), pass one clip round A→B→C→A at matching price and size, several times a minute.
  */
-export const washRing: Scenario = {
-  name: 'wash-ring',
-  description: 'three accounts withdrawing to one wallet trade the same clip round a cycle A→B→C→A',
-  start(h) {
+export const washRing = defineScenario(
+  'wash-ring',
+  'three accounts withdrawing to one wallet trade the same clip round a cycle A→B→C→A',
+  (h) => {
     const ring = threeCustomers(h);
     const wallet = newAddress(h.rng);
     const details: Record<string, unknown> = { shared_wallet: wallet };
@@ -62,20 +62,20 @@ export const washRing: Scenario = {
     );
     tradeCycles(h, ring, details, 2_000);
   },
-};
+);
 
 /**
  * Negative control for wash-ring: three unrelated traders (their own IPs, devices and
  * wallets) who happen to deal with each other at the touch, in the same round-lot clip, in
  * a cycle: the trades look the same; nothing links the accounts.
  */
-export const unlinkedCycleTraders: Scenario = {
-  name: 'unlinked-cycle-traders',
-  description: 'negative control: three unrelated accounts trading the same clip round a cycle',
-  start(h) {
+export const unlinkedCycleTraders = defineScenario(
+  'unlinked-cycle-traders',
+  'negative control: three unrelated accounts trading the same clip round a cycle',
+  (h) => {
     const ring = threeCustomers(h);
     const details: Record<string, unknown> = {};
     h.label('account', (ring[0] as Account).id, details);
     tradeCycles(h, ring, details, 0);
   },
-};
+);

@@ -1,16 +1,16 @@
 import { type Account, customerIp, newDevice } from '../accounts.js';
 import type { SimEvent } from '../exchange.js';
 import { bpsOf, type Market } from '../markets.js';
-import type { Scenario, ScenarioHandle } from './scenario.js';
+import { defineScenario, labelledTrader, type ScenarioHandle } from './scenario.js';
 
 /**
  * Wash trading: one account, or two accounts logged in from one IP and device, trading
  * with each other inside the spread so only they match. Volume without risk.
  */
-export const washTrading: Scenario = {
-  name: 'wash-trading',
-  description: 'one account, or two sharing an IP and device, trading against itself inside the spread',
-  start(h) {
+export const washTrading = defineScenario(
+  'wash-trading',
+  'one account, or two sharing an IP and device, trading against itself inside the spread',
+  (h) => {
     const ring = h.rng.chance(0.5);
     const first = h.rng.pick(h.customers);
     const second = ring ? h.rng.pick(h.customers.filter((a) => a.id !== first.id)) : first;
@@ -43,7 +43,7 @@ export const washTrading: Scenario = {
       });
     for (let i = 0; i < rounds; i += 1) round(i, start + i * h.rng.int(1_000, 2_000));
   },
-};
+);
 
 /**
  * At `at`, a sell and an equal ioc buy at one price strictly inside `market`'s spread, so the
@@ -79,30 +79,26 @@ export function crossInsideSpread(
  * sell, resting for seconds a few bps above the ask, after taking other sellers' asks first:
  * an accidental self-match (what self-trade prevention exists for), not pre-arranged volume.
  */
-export const selfCrossStaleOrder: Scenario = {
-  name: 'self-cross-stale-order',
-  description:
-    'negative control: a buy that sweeps the asks up to the account’s own sell resting there for seconds',
-  start(h) {
-    const account = h.rng.pick(h.customers);
-    const market = h.market();
-    const rounds = 4;
-    h.label('account', account.id, { symbol: market.symbol, rounds });
-    for (let i = 0; i < rounds; i += 1) {
-      const at = i * 12_000;
+export const selfCrossStaleOrder = defineScenario(
+  'self-cross-stale-order',
+  'negative control: a buy that sweeps the asks up to the account’s own sell resting there for seconds',
+  (h) => {
+    const crosser = labelledTrader(h, { rounds: 4 });
+    const lots = crosser.market.typicalLots;
+    for (let at = 0; at < 4 * 12_000; at += 12_000) {
       let sellPrice = 0;
       h.at(at, (t) => {
-        const book = h.exchange.book(market.symbol);
+        const book = crosser.book();
         const ask = book.bestAsk() ?? (book.bestBid() ?? 1) + 2;
         sellPrice = ask + Math.max(1, bpsOf(ask, h.rng.int(3, 8)));
-        return h.exchange.place(t, account.id, market.symbol, 'sell', sellPrice, market.typicalLots).events;
+        return crosser.place(t, 'sell', sellPrice, lots).events;
       });
-      h.at(at + h.rng.int(4_000, 8_000), (t) => {
-        // Everything offered up to its own price: others' asks first, its own last in line.
-        const lots = h.exchange.book(market.symbol).askedUpTo(sellPrice);
-        return h.exchange.place(t, account.id, market.symbol, 'buy', sellPrice, Math.max(lots, 1), 'ioc')
-          .events;
-      });
+      // Everything offered up to its own price: others' asks first, its own last in line.
+      h.at(
+        at + h.rng.int(4_000, 8_000),
+        (t) =>
+          crosser.place(t, 'buy', sellPrice, Math.max(crosser.book().askedUpTo(sellPrice), 1), 'ioc').events,
+      );
     }
   },
-};
+);
