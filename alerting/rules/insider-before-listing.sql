@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: account
 -- episode_gap_s: 86400
--- refresh_s: 5
+-- refresh_s: 2
 -- resolve_after_s: 0
 -- threshold: lookback_hours = 48          -- announcements this recent are judged
 -- threshold: before_hours = 72            -- buys and deposits this long before the announcement are the position
@@ -22,8 +22,9 @@
 --   (the announcing venue's too); when it first acquired the asset elsewhere (deposit tx on chain);
 --   other accounts that bought in the same hours from the same IPs or devices. Freeze withdrawals of
 --   the proceeds pending review; report to compliance, who decide on a suspicious-activity report.
+-- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
-    announced AS
+    announced AS MATERIALIZED
     (
         SELECT listing_id, venue, asset, announced_at, produced_at AS announced_produced
         FROM listings
@@ -42,7 +43,7 @@ WITH
           AND symbol IN (SELECT arrayJoin([concat(asset, 'USDT'), concat(asset, 'USDC'), concat(asset, 'FDUSD')]) FROM announced)
         LIMIT 1 BY event_id
     ),
-    legs AS
+    legs AS MATERIALIZED
     (
         -- Each trade once per side: +1 for the buyer, −1 for the seller.
         SELECT a.listing_id AS listing_id, leg.1 AS account_id, leg.2 AS dir, t.price AS price, t.quantity AS quantity,
@@ -148,3 +149,4 @@ SELECT
         'new_pct', toString(round(new_pct, 1)), 'first_at', toString(first_at), 'last_sell_at', toString(last_at)))), ','), ']}') AS evidence
 FROM judged
 GROUP BY account_id
+SETTINGS enable_materialized_cte = 1
