@@ -28,7 +28,12 @@ export async function startLocalStack(options: {
   const { dir, log } = options;
   const [kafka, clickhouse] = await Promise.allSettled([
     startKafka(join(dir, 'kafka'), options.brokers ?? 1, options.kafkaPort ?? 0, log),
-    startClickHouseHost({ dataDir: join(dir, 'clickhouse', 'data'), port: options.clickhousePort ?? 0 }),
+    // Three minutes: on two cores shared with other stacks the host took over a minute to answer.
+    startClickHouseHost({
+      dataDir: join(dir, 'clickhouse', 'data'),
+      port: options.clickhousePort ?? 0,
+      timeoutMs: 180_000,
+    }),
   ]);
   if (kafka.status === 'rejected' || clickhouse.status === 'rejected') {
     // Whichever did start must not be left running.
