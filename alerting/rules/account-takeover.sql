@@ -35,42 +35,26 @@
 --   destination addresses. If confirmed, revoke sessions and API keys and file the incident;
 --   a known device in the home country on a new carrier network is usually the owner.
 WITH
-    -- MATERIALIZED (enable_materialized_cte, at the end): each of these is read by several steps
-    -- below, and ClickHouse would otherwise evaluate a CTE again at every reference.
-    px AS MATERIALIZED (SELECT asset, price_usd, source FROM asset_prices_usd),
-    w AS MATERIALIZED
+    px AS (SELECT asset, price_usd, source FROM asset_prices_usd),
+    w AS
     (
-        -- One row per withdrawal in the lookback, valued in USD with the source named: its first
-        -- event (the request) is its time. Only accounts whose withdrawals in the lookback add up to
-        -- the threshold can alert (a session's sum is part of that): the history, login and scoring
-        -- steps below then read a handful of accounts, not every one that withdrew anything.
-        SELECT *
-        FROM
-        (
-            SELECT g.*, g.amount * p.price_usd AS usd, if(p.source = '', 'unpriced', p.source) AS price_source,
-                   sum(usd) OVER (PARTITION BY g.account_id) AS account_usd
-            FROM
-            (
-                SELECT
-                    f.account_id AS account_id,
-                    f.transfer_id AS transfer_id,
-                    toString(any(f.asset)) AS asset,
-                    any(f.amount) AS amount,
-                    any(f.address) AS address,
-                    min(f.occurred_at) AS requested_at,
-                    argMin(f.produced_at, f.occurred_at) AS produced_at,
-                    argMin(f.event_id, f.occurred_at) AS event_id,
-                    argMin(f.trace_parent, f.occurred_at) AS trace_parent
-                FROM user_funds AS f
-                WHERE f.direction = 'withdrawal'
-                  AND f.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-                GROUP BY f.account_id, f.transfer_id
-            ) AS g
-            LEFT JOIN px AS p ON p.asset = g.asset
-        )
-        WHERE account_usd >= {{withdrawal_usd_min}}
+        -- One row per withdrawal in the lookback: its first event (the request) is its time.
+        SELECT
+            f.account_id AS account_id,
+            f.transfer_id AS transfer_id,
+            toString(any(f.asset)) AS asset,
+            any(f.amount) AS amount,
+            any(f.address) AS address,
+            min(f.occurred_at) AS requested_at,
+            argMin(f.produced_at, f.occurred_at) AS produced_at,
+            argMin(f.event_id, f.occurred_at) AS event_id,
+            argMin(f.trace_parent, f.occurred_at) AS trace_parent
+        FROM user_funds AS f
+        WHERE f.direction = 'withdrawal'
+          AND f.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
+        GROUP BY f.account_id, f.transfer_id
     ),
-    funds_history AS MATERIALIZED
+    funds_history AS
     (
         -- The same accounts' money movements in the history (the recent ones included).
         SELECT h.account_id AS account_id, toString(h.direction) AS direction, h.transfer_id AS transfer_id,
@@ -88,15 +72,17 @@ WITH
     ),
     wv AS
     (
-        -- When the address was first withdrawn to.
+        -- Valued in USD with the source named; when the address was first withdrawn to.
         SELECT w.account_id AS account_id, w.transfer_id AS transfer_id, w.asset AS asset, w.amount AS amount,
                w.address AS address, w.requested_at AS requested_at, w.produced_at AS produced_at,
-               w.event_id AS event_id, w.trace_parent AS trace_parent, w.usd AS usd, w.price_source AS price_source,
+               w.event_id AS event_id, w.trace_parent AS trace_parent,
+               w.amount * p.price_usd AS usd, if(p.source = '', 'unpriced', p.source) AS price_source,
                a.first_at AS address_first_at
         FROM w
+        LEFT JOIN px AS p ON p.asset = w.asset
         LEFT JOIN address_first AS a ON a.account_id = w.account_id AND a.address = w.address
     ),
-    logins AS MATERIALIZED
+    logins AS
     (
         SELECT l.account_id AS account_id, l.event_id AS event_id, l.occurred_at AS at, l.outcome AS outcome,
                replaceOne(toString(l.ip), '::ffff:', '') AS ip, cutIPv6(l.ip, 10, 1) AS net,
@@ -105,7 +91,7 @@ WITH
         WHERE l.occurred_at >= now64(3) - INTERVAL {{history_days}} DAY
           AND l.account_id IN (SELECT account_id FROM w)
     ),
-    scored AS MATERIALIZED
+    scored AS
     (
         -- Each recent successful login against every earlier login of the account.
         SELECT
@@ -257,4 +243,3 @@ FROM judged
 WHERE crossing > 0 AND score >= {{min_score}}
 ORDER BY score DESC, first_seen
 LIMIT 1 BY entity
-SETTINGS enable_materialized_cte = 1
