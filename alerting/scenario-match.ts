@@ -33,7 +33,14 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'front-running': 'front-running',
   'linked-buy-and-hold': 'front-running',
   'organic-rally': 'pump-and-dump',
+  'broken-producer': 'dead-letter-surge',
+  'stray-bad-event': 'dead-letter-surge',
+  'late-batch': 'ingestion-lag',
+  'late-within-tolerance': 'ingestion-lag',
 };
+
+/** Rules whose entity is a Kafka topic name, prefix included. */
+const PREFIXED_RULES: ReadonlySet<string> = new Set(['dead-letter-surge']);
 
 /** Negative controls: the legitimate behaviour closest to a pattern; their rule must not fire. */
 export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
@@ -47,6 +54,8 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'ladder-market-maker',
   'linked-buy-and-hold',
   'organic-rally',
+  'stray-bad-event',
+  'late-within-tolerance',
 ]);
 
 /**
@@ -86,7 +95,10 @@ export interface PlantedScenario {
 
 const onEntity = (alert: AlertRow, label: PlantedScenario): boolean =>
   ruleOf(label.scenario) === alert.rule_id &&
-  (alert.entity === label.entity || alert.related.includes(label.entity));
+  (alert.entity === label.entity ||
+    alert.related.includes(label.entity) ||
+    // A topic entity carries the deployment's topic prefix (KAFKA_TOPIC_PREFIX), the label not.
+    (PREFIXED_RULES.has(alert.rule_id) && alert.entity.endsWith(`.${label.entity}`)));
 
 /** A planted scenario's rule fired on its entity (or named it among the related ones: wash-trading's counterparty). */
 export const catches = (alert: AlertRow, planted: PlantedScenario): boolean =>

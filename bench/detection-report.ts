@@ -64,6 +64,57 @@ const percentile = (xs: number[], p: number): number | undefined => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
+interface RefreshCost {
+  rule: string;
+  refreshes: number;
+  duration_p50_ms: number | undefined;
+  duration_max_ms: number | undefined;
+  gap_p50_ms: number | undefined;
+  gap_max_ms: number | undefined;
+}
+
+/**
+ * Samples system.view_refreshes every second while the run goes on: each rule view's refresh
+ * durations and the time between the starts of its refreshes (above its refresh_s when the
+ * refreshes queue behind each other on a busy machine). Where the event-to-alert time goes.
+ */
+function watchRefreshes(clickhouse: Parameters<typeof queryRows>[0]): { stop(): RefreshCost[] } {
+  const seen = new Map<string, Map<string, number>>();
+  const starts = new Map<string, Set<number>>();
+  const sample = async () => {
+    const rows = await queryRows<{ view: string; at: string; started: string; ms: number }>(
+      clickhouse,
+      `SELECT view, toString(last_success_time) AS at, toString(toUnixTimestamp64Milli(toDateTime64(last_refresh_time, 3))) AS started,
+              last_success_duration_ms AS ms
+       FROM system.view_refreshes WHERE database = currentDatabase() AND startsWith(view, 'alert_rule_')`,
+    );
+    for (const r of rows) {
+      const rule = r.view.replace(/^alert_rule_/, '').replaceAll('_', '-');
+      (seen.get(rule) ?? seen.set(rule, new Map()).get(rule))?.set(r.at, Number(r.ms));
+      (starts.get(rule) ?? starts.set(rule, new Set()).get(rule))?.add(Number(r.started));
+    }
+  };
+  const timer = setInterval(() => void sample().catch(() => {}), 1_000);
+  return {
+    stop() {
+      clearInterval(timer);
+      return [...seen].map(([rule, byTime]) => {
+        const durations = [...byTime.values()];
+        const at = [...(starts.get(rule) ?? [])].sort((a, b) => a - b);
+        const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+        return {
+          rule,
+          refreshes: durations.length,
+          duration_p50_ms: percentile(durations, 50),
+          duration_max_ms: percentile(durations, 100),
+          gap_p50_ms: percentile(gaps, 50),
+          gap_max_ms: percentile(gaps, 100),
+        };
+      });
+    },
+  };
+}
+
 async function main(o: { seed: number; duration: number; rate: number; fullSpeed: boolean; keep: boolean }) {
   const log = createLogger('detection-report', { destination: 2, level: process.env.LOG_LEVEL ?? 'warn' });
   const dir = mkdtempSync(join(tmpdir(), 'tradewatch-detection-'));
@@ -110,6 +161,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
     process.stderr.write(
       `simulating ${o.duration / 1000} s (${o.fullSpeed ? 'full speed' : 'real time'}, seed ${o.seed}, ${o.rate} events/s, scenarios: all)…\n`,
     );
+    const refreshes = watchRefreshes(clickhouse);
     const run = await new SimulationRunner(sim, producer, log).run({
       durationMs: o.duration,
       scenarios: scenarioNames,
@@ -159,6 +211,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
          UNION ALL SELECT 'social_mentions', dateDiff('millisecond', produced_at, ingested_at) FROM social_mentions)
        GROUP BY fact ORDER BY fact`,
     );
+    const refreshCost = refreshes.stop();
     const falseDetails = await queryRows<{ rule_id: string; entity: string; summary: string }>(
       clickhouse,
       'SELECT rule_id, entity, substring(summary, 1, 160) AS summary FROM alerts FINAL WHERE rule_id NOT IN {trading:Array(String)} ORDER BY detected_at',
@@ -209,6 +262,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       false_alerts_total: rows.reduce((s, r) => s + r.false_alerts, 0),
       controls_fired_total: rows.reduce((s, r) => s + r.controls_fired, 0),
       ingestion_lag_ms: ingestion,
+      refreshes: refreshCost,
       non_scenario_alerts: falseDetails,
       wall_ms: Date.now() - started,
     };
@@ -226,6 +280,12 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       `event → delivery (webhook received), all detected scenarios: p50 ${fmt(summary.latency_ms.p50)} ms, p99 ${fmt(summary.latency_ms.p99)} ms (n=${all.length})`,
       `event → alert row (rule evaluation): p50 ${fmt(summary.trigger_to_alert_ms.p50)} ms, p99 ${fmt(summary.trigger_to_alert_ms.p99)} ms`,
       `ingestion (produced → in ClickHouse): ${ingestion.map((i) => `${i.fact} p50 ${i.p50_ms}/p99 ${i.p99_ms} ms`).join('; ')}`,
+      `rule refreshes over the run (view, count, duration p50/max ms, gap between starts p50/max ms): ${refreshCost
+        .map(
+          (r) =>
+            `${r.rule} ${r.refreshes} ${r.duration_p50_ms}/${r.duration_max_ms} ${r.gap_p50_ms}/${r.gap_max_ms}`,
+        )
+        .join('; ')}`,
       `false alerts on background flow: ${summary.false_alerts_total}`,
       ...falseDetails.map((f) => `  ${f.rule_id} ${f.entity}: ${f.summary}`),
       ...rows.flatMap((r) => r.false_entities.map((e) => `  ${r.rule} ${e} (no label, no control)`)),

@@ -28,7 +28,13 @@ export async function startLocalStack(options: {
   const { dir, log } = options;
   const [kafka, clickhouse] = await Promise.allSettled([
     startKafka(join(dir, 'kafka'), options.brokers ?? 1, options.kafkaPort ?? 0, log),
-    startClickHouseHost({ dataDir: join(dir, 'clickhouse', 'data'), port: options.clickhousePort ?? 0 }),
+    // Three minutes: on two cores shared with other stacks (the soak, three engineers' runs) the
+    // host took over a minute to answer.
+    startClickHouseHost({
+      dataDir: join(dir, 'clickhouse', 'data'),
+      port: options.clickhousePort ?? 0,
+      timeoutMs: 180_000,
+    }),
   ]);
   if (kafka.status === 'rejected' || clickhouse.status === 'rejected') {
     // Whichever did start must not be left running.
@@ -55,7 +61,8 @@ export async function startLocalStack(options: {
 
 /** One broker, or a cluster seen through its first node with every node's address. */
 async function startKafka(dataDir: string, brokers: number, port: number, log: Logger): Promise<KafkaBroker> {
-  if (brokers <= 1) return startKafkaBroker({ dataDir, port, log });
+  // Like ClickHouse's wait above: the broker took over its 90 s under the same load.
+  if (brokers <= 1) return startKafkaBroker({ dataDir, port, log, startTimeoutMs: 180_000 });
   const cluster = await startKafkaCluster({ dataDir, size: brokers, log });
   const first = cluster.node(1);
   return {

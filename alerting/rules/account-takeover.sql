@@ -3,7 +3,7 @@
 -- severity: critical
 -- entity: account
 -- episode_gap_s: 3600
--- refresh_s: 1
+-- refresh_s: 2
 -- resolve_after_s: 0
 -- traced: true
 -- scored: true

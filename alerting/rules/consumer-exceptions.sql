@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: pipeline
 -- episode_gap_s: 600
--- refresh_s: 10
+-- refresh_s: 2
 -- resolve_after_s: 600
 -- threshold: window_minutes = 5          -- exceptions this recent
 -- threshold: min_exceptions = 5         -- a consumer failing repeatedly, not a start-up rebalance

@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: market
 -- episode_gap_s: 300
--- refresh_s: 5
+-- refresh_s: 2
 -- resolve_after_s: 120
 -- threshold: divergence_bps = 30         -- mids at least this far apart
 -- threshold: hold_seconds = 60           -- for at least this long, at every moment
@@ -24,7 +24,8 @@ WITH
         WHERE b.occurred_at >= now64(3) - toIntervalSecond({{hold_seconds}} + {{stale_seconds}})
           AND b.occurred_at <= now64(3)
     ),
-    v AS
+    -- Read twice below (each venue against the others): MATERIALIZED evaluates it once.
+    v AS MATERIALIZED
     (
         SELECT venue, symbol,
                -- The quote in force when the hold began, then every quote during it.
@@ -56,3 +57,4 @@ SELECT
 FROM v AS hi
 INNER JOIN v AS lo ON lo.symbol = hi.symbol
 WHERE hi.venue != lo.venue AND held_bps >= {{divergence_bps}}
+SETTINGS enable_materialized_cte = 1

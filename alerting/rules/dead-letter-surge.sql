@@ -3,7 +3,7 @@
 -- severity: warning
 -- entity: pipeline
 -- episode_gap_s: 600
--- refresh_s: 10
+-- refresh_s: 2
 -- resolve_after_s: 600
 -- threshold: window_minutes = 5          -- dead letters this recent
 -- threshold: min_count = 20              -- at least this many

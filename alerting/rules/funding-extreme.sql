@@ -3,7 +3,7 @@
 -- severity: warning
 -- entity: market
 -- episode_gap_s: 3600
--- refresh_s: 10
+-- refresh_s: 2
 -- resolve_after_s: 900
 -- threshold: extreme_rate = 0.001        -- |funding| per interval at least this (0.1 %)
 -- threshold: flip_min_rate = 0.0001      -- a flip counts when both sides are at least this large

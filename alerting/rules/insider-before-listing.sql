@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: account
 -- episode_gap_s: 86400
--- refresh_s: 5
+-- refresh_s: 2
 -- resolve_after_s: 0
 -- threshold: lookback_hours = 48          -- announcements this recent are judged
 -- threshold: before_hours = 72            -- buys and deposits this long before the announcement are the position
@@ -22,8 +22,9 @@
 --   (the announcing venue's too); when it first acquired the asset elsewhere (deposit tx on chain);
 --   other accounts that bought in the same hours from the same IPs or devices. Freeze withdrawals of
 --   the proceeds pending review; report to compliance, who decide on a suspicious-activity report.
+-- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
-    announced AS
+    announced AS MATERIALIZED
     (
         SELECT listing_id, venue, asset, announced_at, produced_at AS announced_produced
         FROM listings
@@ -42,7 +43,7 @@ WITH
           AND symbol IN (SELECT arrayJoin([concat(asset, 'USDT'), concat(asset, 'USDC'), concat(asset, 'FDUSD')]) FROM announced)
         LIMIT 1 BY event_id
     ),
-    legs AS
+    legs AS MATERIALIZED
     (
         -- Each trade once per side: +1 for the buyer, −1 for the seller.
         SELECT a.listing_id AS listing_id, leg.1 AS account_id, leg.2 AS dir, t.price AS price, t.quantity AS quantity,
@@ -89,8 +90,10 @@ WITH
                sumIf(price * quantity, dir = -1 AND NOT before) AS sold_usd,
                minIf(at, dir = 1 AND before AND recent) AS first_buy_at,
                maxIf(at, dir = -1 AND NOT before) AS last_sell_at,
-               -- Profit needs a sell after the news: its first is the trigger (latency counts from it).
-               minIf(produced_at, dir = -1 AND NOT before) AS first_sell_produced
+               -- The sells after the news in order: the one whose running totals first clear the
+               -- profit bars completes the pattern and is the trigger (latency counts from it).
+               arraySort(s -> s.1, groupArrayIf((at, produced_at, toFloat64(quantity), toFloat64(price * quantity)),
+                   dir = -1 AND NOT before)) AS sells
         FROM legs
         GROUP BY listing_id, account_id
         HAVING sold_qty > 0
@@ -110,7 +113,13 @@ WITH
                least(p.sold_qty, position_qty) * (sell_price - cost) AS profit_usd,
                (sell_price / cost - 1) * 10000 AS profit_bps,
                if(d.recent_qty > 0 AND (p.bought_qty = 0 OR d.first_at < p.first_buy_at), d.first_at, p.first_buy_at) AS first_at,
-               p.last_sell_at AS last_at, greatest(p.first_sell_produced, a.announced_produced) AS trigger_produced
+               p.last_sell_at AS last_at,
+               arrayCumSum(arrayMap(s -> s.3, p.sells)) AS cum_qty,
+               arrayCumSum(arrayMap(s -> s.4, p.sells)) AS cum_usd,
+               -- The final totals clear the bars (WHERE below), so some prefix does: at the latest the last sell.
+               arrayFirstIndex((q, u) -> least(q, position_qty) * (u / q - cost) >= {{min_profit_usd}}
+                   AND (u / q / cost - 1) * 10000 >= {{min_profit_bps}}, cum_qty, cum_usd) AS crossing,
+               greatest(p.sells[greatest(crossing, 1)].2, a.announced_produced) AS trigger_produced
         FROM positions AS p
         INNER JOIN announced AS a ON a.listing_id = p.listing_id
         INNER JOIN prices AS r ON r.listing_id = p.listing_id
@@ -140,3 +149,4 @@ SELECT
         'new_pct', toString(round(new_pct, 1)), 'first_at', toString(first_at), 'last_sell_at', toString(last_at)))), ','), ']}') AS evidence
 FROM judged
 GROUP BY account_id
+SETTINGS enable_materialized_cte = 1

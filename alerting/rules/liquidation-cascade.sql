@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: market
 -- episode_gap_s: 600
--- refresh_s: 5
+-- refresh_s: 2
 -- resolve_after_s: 300
 -- threshold: window_seconds = 120        -- liquidations this recent
 -- threshold: min_liquidations = 5        -- at least this many on one side

@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: market
 -- episode_gap_s: 900
--- refresh_s: 10
+-- refresh_s: 2
 -- resolve_after_s: 600
 -- threshold: window_seconds = 300        -- change over this many seconds
 -- threshold: oi_change_pct = 5           -- open interest changed at least this much (either way, %)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryNumber, queryRows } from '../../lib/clickhouse/client.js';
-import { scenarioNames } from '../../lib/contracts/simulation.js';
+import { type ScenarioName, scenarioNames } from '../../lib/contracts/simulation.js';
 import { topicName, topics } from '../../lib/contracts/topics.js';
 import { EventProducer } from '../../lib/kafka/producer.js';
 import { SimulationRunner } from '../../producers/simulator/runner.js';
@@ -12,6 +12,12 @@ import { anIntegrityEvent, aQuote, aTrade } from '../testing/market-builders.js'
 import { installRules, refreshRuleNow, renderRules } from './loader.js';
 
 const ALL_RULES = renderRules({}).rendered.map((r) => r.rule.id);
+const PIPELINE_SCENARIOS: ScenarioName[] = [
+  'broken-producer',
+  'stray-bad-event',
+  'late-batch',
+  'late-within-tolerance',
+];
 
 interface AlertRow {
   rule_id: string;
@@ -60,7 +66,8 @@ describe('risk rules in ClickHouse', () => {
     const sim = new Simulation({ seed: 11, startMs: Date.now() - durationMs, ratePerSecond: 60 });
     const report = await new SimulationRunner(sim, producer, testLog).run({
       durationMs,
-      scenarios: scenarioNames,
+      // The pipeline faults are about time in the pipeline, which full speed compresses: below.
+      scenarios: scenarioNames.filter((n) => !PIPELINE_SCENARIOS.includes(n)),
       fullSpeed: true,
       labels: undefined,
     });
@@ -123,6 +130,34 @@ describe('risk rules in ClickHouse', () => {
     ).listings[0];
     expect(Number(insider?.deposited_usd)).toBeGreaterThan(0);
     expect(Number(insider?.bought_usd)).toBeGreaterThan(0);
+    // Its trigger is the sell whose running totals first clear both profit bars (the pattern
+    // completing), recomputed here from the account's sells after the news.
+    const insiderAlert = alertOf('insider-before-listing');
+    const sells = await queryRows<{ qty: number; usd: number; produced_at: string }>(
+      pipeline.clickhouse,
+      `SELECT toFloat64(quantity) AS qty, toFloat64(price * quantity) AS usd, toString(produced_at) AS produced_at
+       FROM (SELECT * FROM engine_executions LIMIT 1 BY event_id)
+       WHERE symbol IN ({symbols:Array(String)}) AND occurred_at >= {announced:DateTime64(3, 'UTC')}
+         AND if(aggressor_side = 'buy', maker_account_id, taker_account_id) = {account:String}
+       ORDER BY occurred_at`,
+      {
+        symbols: ['USDT', 'USDC', 'FDUSD'].map((q) => `${insider?.asset}${q}`),
+        announced: insider?.announced_at,
+        account: insiderAlert.entity,
+      },
+    );
+    const cost = Number(insider?.cost);
+    const positionQty = Number(insider?.position_usd) / cost;
+    let soldQty = 0;
+    let soldUsd = 0;
+    const crossing = sells.find((s) => {
+      soldQty += s.qty;
+      soldUsd += s.usd;
+      const price = soldUsd / soldQty;
+      return Math.min(soldQty, positionQty) * (price - cost) >= 500 && (price / cost - 1) * 10_000 >= 100;
+    });
+    expect(sells.length).toBeGreaterThan(1);
+    expect(insiderAlert.trigger_at).toBe(crossing?.produced_at);
     // Layering, front-running and the pump's dump: the evidence holds what made each one.
     const evidenceOf = (scenario: string) => {
       const label = planted.find((l) => l.scenario === scenario) as (typeof planted)[number];
@@ -152,6 +187,34 @@ describe('risk rules in ClickHouse', () => {
     expect(await queryNumber(pipeline.clickhouse, 'SELECT count() FROM alerts')).toBe(rows);
     // Nine scenarios over three simulated minutes, into a broker and engine on two shared cores.
   }, 360_000);
+
+  it('pipeline faults the simulator plants in real time: dead-letter-surge and ingestion-lag fire, their controls do not', async () => {
+    const sim = new Simulation({ seed: 5, startMs: Date.now(), ratePerSecond: 20 });
+    const report = await new SimulationRunner(sim, producer, testLog).run({
+      durationMs: 20_000,
+      scenarios: PIPELINE_SCENARIOS,
+      fullSpeed: false,
+      labels: undefined,
+    });
+    await pipeline.waitForCount(
+      'SELECT count(DISTINCT event_id) FROM user_funds',
+      report.byTopic.userFunds ?? 0,
+      90_000,
+    );
+    await pipeline.waitForCount('SELECT count() FROM dead_letters', 31, 90_000);
+    for (const id of ['dead-letter-surge', 'ingestion-lag']) await refreshRuleNow(pipeline.clickhouse, id);
+    const found = (await alerts()).filter((a) => ['dead-letter-surge', 'ingestion-lag'].includes(a.rule_id));
+    const planted = report.labels.filter((l) => !isControl(l.scenario));
+    const controls = report.labels.filter((l) => isControl(l.scenario));
+    expect(planted.map((l) => l.scenario).sort()).toEqual(['broken-producer', 'late-batch']);
+    expect(controls).toHaveLength(2);
+    for (const label of planted)
+      expect(
+        found.some((a) => catches(a, label)),
+        `${label.scenario}: ${JSON.stringify(found)}`,
+      ).toBe(true);
+    expect(found.filter((a) => controls.some((c) => firesOn(a, c)))).toEqual([]);
+  }, 240_000);
 
   it('a redelivered event creates no second alert', async () => {
     const now = Date.now();

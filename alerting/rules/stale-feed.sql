@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: market
 -- episode_gap_s: 0
--- refresh_s: 5
+-- refresh_s: 2
 -- resolve_after_s: 30
 -- threshold: stale_seconds = 30          -- silent for this long
 -- threshold: known_minutes = 60          -- markets that sent anything within this many minutes

@@ -3,7 +3,7 @@
 -- severity: high
 -- entity: market
 -- episode_gap_s: 300
--- refresh_s: 5
+-- refresh_s: 2
 -- resolve_after_s: 180
 -- threshold: window_seconds = 60         -- realised volatility of this many seconds
 -- threshold: baseline_windows = 30       -- against this many windows before it

@@ -3,7 +3,7 @@
 -- severity: warning
 -- entity: market
 -- episode_gap_s: 300
--- refresh_s: 5
+-- refresh_s: 2
 -- resolve_after_s: 300
 -- threshold: window_seconds = 60         -- trades this recent are judged
 -- threshold: baseline_minutes = 30       -- against the symbol's trades of this many minutes before

@@ -30,9 +30,13 @@ export const scenarioNames = [
   'front-running',
   'linked-buy-and-hold',
   'organic-rally',
+  'broken-producer',
+  'stray-bad-event',
+  'late-batch',
+  'late-within-tolerance',
 ] as const;
 
-export const labelEntityKinds = ['account', 'token', 'symbol'] as const;
+export const labelEntityKinds = ['account', 'token', 'symbol', 'pipeline'] as const;
 
 /**
  * Ground truth written by the simulator: this scenario happened to this entity between
@@ -42,7 +46,7 @@ export const simLabelContract = contract({
   ...envelopeFields('sim.label'),
   scenario: oneOf(scenarioNames),
   entity_kind: oneOf(labelEntityKinds),
-  /** An account id, a token (BTC) or a symbol (BTCUSDT), as `entity_kind` says. */
+  /** An account id, a token (BTC), a symbol (BTCUSDT) or a topic / `fact:<table>`, as `entity_kind` says. */
   entity: text(1, 64),
   start_at: epochMs(),
   end_at: epochMs(),

@@ -56,6 +56,14 @@ interface MarketPlan {
   funding?: (t: number) => number;
   /** No frames after this moment (a dead feed). */
   until?: number;
+  /** Time between trades (and between quotes); TRADE_EVERY_MS by default. */
+  everyMs?: number;
+  /** Quoted spread (bps) at ms `t`; 1 by default. */
+  spreadBps?: (t: number) => number;
+  /** Size quoted at each side of the top at ms `t`; varied around 1–10 by default. */
+  size?: (t: number) => number | undefined;
+  /** Bybit book chain events: a delta skipping an update id, or a venue restart's snapshot (u=1). */
+  bookEvent?: { at: number; kind: 'gap' | 'restart' };
 }
 
 const TRADE_EVERY_MS = 3_000;
@@ -164,6 +172,7 @@ export function derivativesTape(
   plans.push({ venue: 'binance', symbol: 'OIFLATUSDT', price: walk(20, 1) });
   plans.push({ venue: 'binance', symbol: 'OIMOVEUSDT', price: rally });
   plans.push({ venue: 'binance', symbol: 'LIQFLATUSDT', price: () => 40 });
+  plans.push(...marketHealthPlans(end, walk));
 
   const lines: Line[] = [];
   const wire = new Wire();
@@ -171,8 +180,10 @@ export function derivativesTape(
     const stop = Math.min(plan.until ?? end + tail, end + tail);
     const notional = plan.notional ?? usual(10_000, 0.5);
     const funding = plan.funding ?? calmFunding;
+    const every = plan.everyMs ?? TRADE_EVERY_MS;
+    let bookEvent = plan.bookEvent;
     let i = 0;
-    for (let t = start; t <= stop; t += TRADE_EVERY_MS, i++) {
+    for (let t = start; t <= stop; t += every, i++) {
       const p = plan.price(t, i);
       if (plan.venue === 'binance')
         lines.push({
@@ -182,11 +193,26 @@ export function derivativesTape(
         });
       // Quotes between trades, at the same pace.
       const q = t + QUOTE_OFFSET_MS;
+      if (bookEvent && q >= bookEvent.at && plan.venue === 'bybit') {
+        lines.push({
+          t: q + 4,
+          venue: 'bybit',
+          frame: wire.bybitBookEvent(plan.symbol, q, plan.price(q, i), bookEvent.kind),
+        });
+        bookEvent = undefined;
+      }
       if (q <= stop)
         lines.push({
           t: q + 8,
           venue: plan.venue,
-          frame: wire.quote(plan.venue, plan.symbol, q, plan.price(q, i)),
+          frame: wire.quote(
+            plan.venue,
+            plan.symbol,
+            q,
+            plan.price(q, i),
+            plan.spreadBps?.(q),
+            plan.size?.(q),
+          ),
         });
       if (plan.venue === 'binance' && (t - start) % MARK_EVERY_MS === 0)
         lines.push({
@@ -215,6 +241,59 @@ export function derivativesTape(
     end,
     openInterest: openInterestOf(end, tail).filter((e) => wanted(e.symbol)),
   };
+}
+
+/**
+ * The market-health rules' cases, each on a market of its own (both venues' feeds as the
+ * adapters read them), due in the tape's last minute: a 3 % jump vs the same 3 % climbed over
+ * six minutes; a spread 60× its usual for the last minute vs one wide quote; the top of the
+ * book thinned to 5 % vs one quote swept thin and refilled; a Bybit delta skipping an update
+ * id vs a venue restart's fresh snapshot (u=1); and a market quoting only every 15 s (alive,
+ * not stale).
+ */
+function marketHealthPlans(
+  end: number,
+  walk: (base: number, bps: number) => (t: number) => number,
+): MarketPlan[] {
+  const after = (ms: number) => (t: number) => t > end - ms;
+  const once = (t: number) => t > end - 21_000 && t <= end - 18_000;
+  const jump = walk(50, 1);
+  const climb = walk(50, 1);
+  return [
+    { venue: 'binance', symbol: 'SPIKEUSDT', price: (t) => jump(t) * (after(40_000)(t) ? 1.03 : 1) },
+    {
+      venue: 'binance',
+      symbol: 'CLIMBUSDT',
+      price: (t) => climb(t) * (1 + 0.03 * Math.min(1, Math.max(0, (t - (end - 360_000)) / 360_000))),
+    },
+    {
+      venue: 'binance',
+      symbol: 'WIDEUSDT',
+      price: walk(8, 1),
+      spreadBps: (t) => (after(60_000)(t) ? 60 : 1),
+    },
+    { venue: 'binance', symbol: 'WIDEBLIPUSDT', price: walk(8, 1), spreadBps: (t) => (once(t) ? 60 : 1) },
+    {
+      venue: 'binance',
+      symbol: 'THINUSDT',
+      price: walk(3, 1),
+      size: (t) => (after(60_000)(t) ? 0.05 : undefined),
+    },
+    {
+      venue: 'binance',
+      symbol: 'THINBLIPUSDT',
+      price: walk(3, 1),
+      size: (t) => (once(t) ? 0.05 : undefined),
+    },
+    { venue: 'bybit', symbol: 'GAPUSDT', price: walk(12, 1), bookEvent: { at: end - 30_000, kind: 'gap' } },
+    {
+      venue: 'bybit',
+      symbol: 'RESETUSDT',
+      price: walk(12, 1),
+      bookEvent: { at: end - 30_000, kind: 'restart' },
+    },
+    { venue: 'binance', symbol: 'QUIETUSDT', price: walk(70, 1), everyMs: 15_000 },
+  ];
 }
 
 /** The tape's planted cases and negative controls (each on its own market). */
@@ -332,6 +411,77 @@ export const TAPE_CASES: readonly TapeCase[] = [
     planted: true,
     what: 'Bybit feed silent for the last 3 min',
   },
+  {
+    name: 'tape-quiet-feed',
+    rule: 'stale-feed',
+    entity: 'binance:QUIETUSDT',
+    planted: false,
+    what: 'a market quoting only every 15 s: quiet, alive',
+  },
+  {
+    name: 'tape-price-jump',
+    rule: 'price-spike',
+    entity: 'binance:SPIKEUSDT',
+    planted: true,
+    what: 'the price jumps 3 % and stays',
+  },
+  // A 3 % jump on a calm market is also a volatility spike: the same market, that rule's case.
+  {
+    name: 'tape-price-jump-volatility',
+    rule: 'volatility-spike',
+    entity: 'binance:SPIKEUSDT',
+    planted: true,
+    what: 'the same jump, as realised volatility',
+  },
+  {
+    name: 'tape-gradual-climb',
+    rule: 'price-spike',
+    entity: 'binance:CLIMBUSDT',
+    planted: false,
+    what: 'the same 3 % climbed over 6 min',
+  },
+  {
+    name: 'tape-spread-blowout',
+    rule: 'spread-blowout',
+    entity: 'binance:WIDEUSDT',
+    planted: true,
+    what: 'spread 1 → 60 bps for the last minute',
+  },
+  {
+    name: 'tape-wide-quote',
+    rule: 'spread-blowout',
+    entity: 'binance:WIDEBLIPUSDT',
+    planted: false,
+    what: 'one quote 60 bps wide, the next one normal',
+  },
+  {
+    name: 'tape-depth-collapse',
+    rule: 'depth-collapse',
+    entity: 'binance:THINUSDT',
+    planted: true,
+    what: 'top-of-book size down to 5 % for the last minute',
+  },
+  {
+    name: 'tape-top-swept',
+    rule: 'depth-collapse',
+    entity: 'binance:THINBLIPUSDT',
+    planted: false,
+    what: 'one quote swept to 5 %, refilled at the next',
+  },
+  {
+    name: 'tape-sequence-gap',
+    rule: 'book-integrity',
+    entity: 'bybit:GAPUSDT',
+    planted: true,
+    what: 'a Bybit delta skipping an update id',
+  },
+  {
+    name: 'tape-venue-restart',
+    rule: 'book-integrity',
+    entity: 'bybit:RESETUSDT',
+    planted: false,
+    what: 'a restarted Bybit service’s fresh snapshot (u=1)',
+  },
 ];
 
 /**
@@ -399,12 +549,19 @@ class Wire {
     });
   }
 
-  quote(venue: 'binance' | 'bybit', symbol: string, t: number, mid: number): string {
+  quote(
+    venue: 'binance' | 'bybit',
+    symbol: string,
+    t: number,
+    mid: number,
+    spreadBps = 1,
+    quotedSize?: number,
+  ): string {
     const u = this.#next(`u:${venue}:${symbol}`);
-    const bid = fmt(mid * 0.99995);
-    const ask = fmt(mid * 1.00005);
+    const bid = fmt(mid * (1 - spreadBps / 20_000));
+    const ask = fmt(mid * (1 + spreadBps / 20_000));
     // The size changes every time: Bybit's L1 is published only when the top of the book changes.
-    const size = fmt(1 + (u % 97) / 10);
+    const size = fmt((quotedSize ?? 1) * (1 + (u % 97) / 10));
     if (venue === 'binance')
       return this.#binance(symbol, 'bookTicker', {
         e: 'bookTicker',
@@ -422,6 +579,27 @@ class Wire {
       type: 'snapshot',
       ts: t + 2,
       data: { s: symbol, b: [[bid, size]], a: [[ask, size]], u, seq: u * 10 },
+      cts: t,
+    });
+  }
+
+  /**
+   * Bybit's order book between two snapshots: `gap`, a delta whose `u` skips one (an update
+   * lost on the way: the adapter must discard the book and resubscribe); `restart`, the
+   * snapshot a restarted venue service sends with `u`=1 (the documented reset: the adapter
+   * rebuilds the book, nothing was lost).
+   */
+  bybitBookEvent(symbol: string, t: number, mid: number, kind: 'gap' | 'restart'): string {
+    const key = `u:bybit:${symbol}`;
+    if (kind === 'restart') this.#ids.set(key, 0);
+    else this.#next(key);
+    const u = this.#next(key);
+    const level = [[fmt(mid * 0.9999), fmt(2)]];
+    return JSON.stringify({
+      topic: `orderbook.50.${symbol}`,
+      type: kind === 'gap' ? 'delta' : 'snapshot',
+      ts: t + 2,
+      data: { s: symbol, b: level, a: [[fmt(mid * 1.0001), fmt(2)]], u, seq: u * 10 },
       cts: t,
     });
   }

@@ -7,14 +7,19 @@ import type { SimIds } from './ids.js';
 import { type Market, priceOf, quantityOf } from './markets.js';
 import { OrderBook, type Side } from './order-book.js';
 
-/** One event for one topic (the key names a spec in lib/contracts/topics.ts). */
-export type SimEvent =
+/**
+ * One event for one topic (the key names a spec in lib/contracts/topics.ts). `heldMs`: the
+ * producer held it this long after stamping `produced_at` before Kafka took it (a producer
+ * cut off from the broker); absent, it is stamped as it is handed over.
+ */
+export type SimEvent = (
   | { topic: 'engineOrders'; event: EngineOrder }
   | { topic: 'engineExecutions'; event: EngineExecution }
   | { topic: 'userLogins'; event: UserLogin }
   | { topic: 'userFunds'; event: UserFunds }
   | { topic: 'socialMentions'; event: SocialMention }
-  | { topic: 'listings'; event: ListingAnnouncement };
+  | { topic: 'listings'; event: ListingAnnouncement }
+) & { heldMs?: number };
 
 interface OrderMeta {
   market: Market;

@@ -39,7 +39,8 @@ export function scenarioTimes(startMs: number, durationMs: number | undefined, c
  * simulated time that passed on the wall clock and produces it (waiting for the broker
  * before the next tick, so a slow broker slows the run instead of filling memory).
  * Full speed: generates and produces chunk after chunk, for measuring.
- * `produced_at` is stamped when the batch is handed to Kafka; everything else is the
+ * `produced_at` is stamped when the batch is handed to Kafka (or `heldMs` before, for an event
+ * a producer held back); everything else is the
  * simulation's, so the same seed and start give the same events.
  */
 export class SimulationRunner {
@@ -95,7 +96,8 @@ export class SimulationRunner {
     const byTopic = new Map<SimOutput['topic'], object[]>();
     for (const item of batch) {
       const list = byTopic.get(item.topic) ?? [];
-      list.push({ ...item.event, produced_at: Math.max(item.event.occurred_at, now) });
+      const held = 'heldMs' in item ? (item.heldMs ?? 0) : 0;
+      list.push({ ...item.event, produced_at: Math.max(item.event.occurred_at, now) - held });
       byTopic.set(item.topic, list);
     }
     const labels = batch.flatMap((item) => (item.topic === 'simLabels' ? [item.event] : []));
@@ -107,8 +109,11 @@ export class SimulationRunner {
       ),
     );
     await options.labels?.append(labels);
-    for (const [topic, events] of byTopic)
-      report.byTopic[topic] = (report.byTopic[topic] ?? 0) + events.length;
+    // Accepted events: what the contract refused went to the topic's dead-letter topic instead.
+    [...byTopic].forEach(([topic, events], i) => {
+      report.byTopic[topic] =
+        (report.byTopic[topic] ?? 0) + events.length - (outcomes[i]?.rejected.length ?? 0);
+    });
     report.events += batch.length;
     report.labels.push(...labels);
     for (const outcome of outcomes) {

@@ -7,6 +7,7 @@ import { insiderBeforeListing, listingNewsTrader } from './insider-listing.js';
 import { ladderMarketMaker, layering } from './layering.js';
 import { markingTheClose, twapBuyer } from './marking-the-close.js';
 import { marketWideGloom, negativeBuzz } from './negative-buzz.js';
+import { brokenProducer, lateBatch, lateWithinTolerance, strayBadEvent } from './pipeline-faults.js';
 import { organicRally, pumpAndDump } from './pump-and-dump.js';
 import type { Scenario } from './scenario.js';
 import { largeBidRequote, spoofing } from './spoofing.js';
@@ -36,4 +37,8 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'front-running': frontRunning,
   'linked-buy-and-hold': linkedBuyAndHold,
   'organic-rally': organicRally,
+  'broken-producer': brokenProducer,
+  'stray-bad-event': strayBadEvent,
+  'late-batch': lateBatch,
+  'late-within-tolerance': lateWithinTolerance,
 };
