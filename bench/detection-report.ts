@@ -39,6 +39,7 @@ import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
 import { type DerivativesReplay, startDerivativesReplay } from '../stack/derivatives-replay.js';
 import { startDetectionStack } from '../stack/detection-stack.js';
+import { runBench } from './cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECRET = 'detection-report-webhook-secret';
@@ -304,16 +305,14 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
   }
 }
 
-new Command('detection-report')
+const program = new Command('detection-report')
   .description('plant every labelled scenario over background flow and measure detection and latency')
   .option('--seed <n>', 'simulator seed', (v) => Number.parseInt(v, 10), 7)
   .option('--duration <time>', 'simulated run length (90s, 3m)', duration, 180_000)
   .option('--rate <n>', 'background events per simulated second', (v) => Number.parseInt(v, 10), 100)
   .option('--full-speed', 'produce as fast as Kafka acks instead of in real time', false)
   .option('--keep', 'keep the temp stack directory', false)
-  .action((o) => main(o))
-  .parseAsync()
-  .catch((err: unknown) => {
-    process.stderr.write(`detection-report: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
+  .action((o) => main(o));
+runBench('detection-report', async () => {
+  await program.parseAsync();
+});

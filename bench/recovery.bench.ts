@@ -7,20 +7,20 @@
  * Baseline, same run and load: the same wait with no fault (acknowledged → stored).
  * Run: `npx tsx bench/recovery.bench.ts [--rounds 3]`.
  */
-import { Command } from 'commander';
 import { createKafka } from '../lib/kafka/client.js';
 import { machineLine } from '../lib/machine.js';
 import { quietKafkaLog, startFaultStack } from '../test/faults/fault-stack.js';
 import { recoveredAfter } from '../test/faults/ingest-check.js';
 import { startSteadyLoad } from '../test/faults/steady-load.js';
+import { benchOptions, runBench } from './cli.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, writeResult } from './report.js';
 
 const TARGET_MS = 10_000;
-const o = new Command('recovery-bench')
-  .description('ClickHouse host SIGKILL under load, restarted at once: time until ingestion has caught up')
-  .option('--rounds <n>', 'kills (and no-fault baselines) alternated', '3')
-  .parse()
-  .opts<{ rounds: string }>();
+const o = benchOptions(
+  'recovery-bench',
+  'ClickHouse host SIGKILL under load, restarted at once: time until ingestion has caught up',
+  { rounds: 3 },
+);
 
 async function main(): Promise<void> {
   progress('starting a broker and a ClickHouse host with the pipeline');
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const restartMs: number[] = [];
     try {
       await load.acknowledgedBatches(20);
-      for (let round = 1; round <= Number(o.rounds); round += 1) {
+      for (let round = 1; round <= o.rounds; round += 1) {
         const calm = Date.now();
         await load.acknowledgedBatches(1);
         baselineMs.push(await recoveredAfter(stack.clickhouse, load, calm));
@@ -70,9 +70,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `recovery bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+runBench('recovery', main);

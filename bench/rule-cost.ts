@@ -25,6 +25,7 @@ import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
 import { startDerivativesReplay } from '../stack/derivatives-replay.js';
 import { startDetectionStack } from '../stack/detection-stack.js';
+import { runBench } from './cli.js';
 
 const SECRET = 'rule-cost-webhook-secret';
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -129,7 +130,7 @@ async function main(o: { dir: string[]; runs: number; seed: number; hold: boolea
   }
 }
 
-new Command('rule-cost')
+const program = new Command('rule-cost')
   .description("time each rule's evaluation on the detection report's data")
   .option(
     '--dir <path>',
@@ -140,9 +141,7 @@ new Command('rule-cost')
   .option('--runs <n>', 'timed runs per rule', (v) => Number.parseInt(v, 10), 5)
   .option('--seed <n>', 'simulator and tape seed', (v) => Number.parseInt(v, 10), 3)
   .option('--hold', 'keep the stack up after timing, for queries by hand, until Ctrl-C', false)
-  .action((o) => main(o))
-  .parseAsync()
-  .catch((err: unknown) => {
-    process.stderr.write(`rule-cost: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
+  .action((o) => main(o));
+runBench('rule-cost', async () => {
+  await program.parseAsync();
+});

@@ -14,56 +14,48 @@ import { machineLine } from '../lib/machine.js';
 import { fmt, type SummaryRow, summaryTable, writeResult } from './report.js';
 import { ROOT } from './services.js';
 
-/** Each benchmark with its arguments for the ~15 minute run and for `--big`. */
-const BENCHES: Record<string, { file: string; quick: string[]; big: string[] }> = {
+/** Each benchmark with its arguments for the ~15 minute run and for `--big` (space-separated). */
+const BENCHES: Record<string, { file: string; quick: string; big: string }> = {
   producer: {
     file: 'bench/producer.bench.ts',
-    quick: ['--events', '150000', '--rounds', '5'],
-    big: ['--events', '1000000', '--rounds', '9'],
+    quick: '--events 150000 --rounds 5',
+    big: '--events 1000000 --rounds 9',
   },
   warehouse: {
     file: 'bench/warehouse.bench.ts',
-    quick: ['--ingest-copies', '120', '--trades', '10000000'],
-    big: ['--ingest-copies', '600', '--trades', '10000000', '--query-runs', '11'],
+    quick: '--ingest-copies 120 --trades 10000000',
+    big: '--ingest-copies 600 --trades 10000000 --query-runs 11',
   },
   backtest: {
     file: 'bench/backtest.bench.ts',
-    quick: ['--trades', '10000000', '--step-s', '300'],
-    big: ['--trades', '10000000', '--step-s', '60'],
+    quick: '--trades 10000000 --step-s 300',
+    big: '--trades 10000000 --step-s 60',
   },
   'alert-latency': {
     file: 'bench/alert-latency.bench.ts',
-    quick: ['--plants', '6', '--seconds', '120'],
-    big: ['--plants', '25', '--seconds', '600'],
+    quick: '--plants 6 --seconds 120',
+    big: '--plants 25 --seconds 600',
   },
   'host-concurrency': {
     file: 'bench/host-concurrency.bench.ts',
-    quick: ['--seconds', '10', '--slow-seconds', '5'],
-    big: ['--seconds', '30', '--slow-seconds', '5'],
+    quick: '--seconds 10 --slow-seconds 5',
+    big: '--seconds 30 --slow-seconds 5',
   },
   'broker-scaling': {
     file: 'bench/broker-scaling.bench.ts',
-    quick: ['--events', '60000', '--rounds', '3'],
-    big: ['--events', '300000', '--rounds', '5'],
+    quick: '--events 60000 --rounds 3',
+    big: '--events 300000 --rounds 5',
   },
   // Small: the frame script computes each checksum from the venue's whole book, sorted (as OKX
   // documents it), so building the frames grows faster than their count (100k did not finish
   // in 25 min on a loaded machine; 20k take ~30 s). The ratio is per frame either way.
   'okx-connector': {
     file: 'bench/okx-connector.bench.ts',
-    quick: ['--frames', '20000', '--runs', '3'],
-    big: ['--frames', '60000', '--runs', '5'],
+    quick: '--frames 20000 --runs 3',
+    big: '--frames 60000 --runs 5',
   },
-  recovery: {
-    file: 'bench/recovery.bench.ts',
-    quick: ['--rounds', '3'],
-    big: ['--rounds', '10'],
-  },
-  memory: {
-    file: 'bench/memory.bench.ts',
-    quick: ['--seconds', '60'],
-    big: ['--seconds', '300'],
-  },
+  recovery: { file: 'bench/recovery.bench.ts', quick: '--rounds 3', big: '--rounds 10' },
+  memory: { file: 'bench/memory.bench.ts', quick: '--seconds 60', big: '--seconds 300' },
 };
 
 const o = new Command('bench')
@@ -111,7 +103,7 @@ const rows: SummaryRow[] = [];
 const runs: Record<string, { code: number; resultFile?: string; seconds: number }> = {};
 for (const [i, name] of names.entries()) {
   const bench = BENCHES[name] as (typeof BENCHES)[string];
-  const args = o.big ? bench.big : bench.quick;
+  const args = (o.big ? bench.big : bench.quick).split(' ');
   process.stdout.write(`\n== ${i + 1}/${names.length} ${name}: ${bench.file} ${args.join(' ')}\n`);
   const benchStarted = Date.now();
   const { resultFile, code } = await runBench(name, bench.file, args);
