@@ -20,9 +20,8 @@
 --   funded them and where withdrawals went (the evidence names each link). Look for more
 --   accounts on the same links (rings grow). Restrict trading pending review; report to
 --   compliance if confirmed.
--- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
-    trades AS MATERIALIZED
+    trades AS
     (
         SELECT event_id, toString(symbol) AS symbol, price, quantity, occurred_at AS at, produced_at,
                if(aggressor_side = 'buy', maker_account_id, taker_account_id) AS seller,
@@ -48,7 +47,7 @@ WITH
         ARRAY JOIN ks AS k
         WHERE k != '' AND account_id IN (SELECT seller FROM trades)
     ),
-    edges AS MATERIALIZED
+    edges AS
     (
         -- Trades between two linked accounts, with what links them.
         SELECT t.event_id AS event_id, t.symbol AS symbol, t.price AS price, t.quantity AS quantity, t.at AS at,
@@ -99,4 +98,3 @@ SELECT
 FROM cycles
 GROUP BY entity
 HAVING count() >= {{min_cycles}}
-SETTINGS enable_materialized_cte = 1

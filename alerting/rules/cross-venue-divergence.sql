@@ -24,8 +24,7 @@ WITH
         WHERE b.occurred_at >= now64(3) - toIntervalSecond({{hold_seconds}} + {{stale_seconds}})
           AND b.occurred_at <= now64(3)
     ),
-    -- Read twice below (each venue against the others): MATERIALIZED evaluates it once.
-    v AS MATERIALIZED
+    v AS
     (
         SELECT venue, symbol,
                -- The quote in force when the hold began, then every quote during it.
@@ -57,4 +56,3 @@ SELECT
 FROM v AS hi
 INNER JOIN v AS lo ON lo.symbol = hi.symbol
 WHERE hi.venue != lo.venue AND held_bps >= {{divergence_bps}}
-SETTINGS enable_materialized_cte = 1

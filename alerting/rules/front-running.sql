@@ -20,7 +20,6 @@
 -- runbook: Confirm the link (evidence: via), then replay both accounts' orders on the symbol
 --   around each large order; check whether the large trader is a client, employer or API user
 --   of the other. Escalate to compliance; freeze the profit pending review if confirmed.
--- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
     keys AS
     (
@@ -37,7 +36,7 @@ WITH
         )
         WHERE k != ''
     ),
-    links AS MATERIALIZED
+    links AS
     (
         -- Directed: each linked pair both ways, with what links them.
         SELECT a.account_id AS account_id, b.account_id AS linked_to, groupUniqArray(a.k) AS via
@@ -135,4 +134,3 @@ SELECT
 FROM cases
 GROUP BY account_id
 HAVING count() >= {{min_cases}}
-SETTINGS enable_materialized_cte = 1

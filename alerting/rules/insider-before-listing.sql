@@ -22,9 +22,8 @@
 --   (the announcing venue's too); when it first acquired the asset elsewhere (deposit tx on chain);
 --   other accounts that bought in the same hours from the same IPs or devices. Freeze withdrawals of
 --   the proceeds pending review; report to compliance, who decide on a suspicious-activity report.
--- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
-    announced AS MATERIALIZED
+    announced AS
     (
         SELECT listing_id, venue, asset, announced_at, produced_at AS announced_produced
         FROM listings
@@ -43,7 +42,7 @@ WITH
           AND symbol IN (SELECT arrayJoin([concat(asset, 'USDT'), concat(asset, 'USDC'), concat(asset, 'FDUSD')]) FROM announced)
         LIMIT 1 BY event_id
     ),
-    legs AS MATERIALIZED
+    legs AS
     (
         -- Each trade once per side: +1 for the buyer, −1 for the seller.
         SELECT a.listing_id AS listing_id, leg.1 AS account_id, leg.2 AS dir, t.price AS price, t.quantity AS quantity,
@@ -149,4 +148,3 @@ SELECT
         'new_pct', toString(round(new_pct, 1)), 'first_at', toString(first_at), 'last_sell_at', toString(last_at)))), ','), ']}') AS evidence
 FROM judged
 GROUP BY account_id
-SETTINGS enable_materialized_cte = 1

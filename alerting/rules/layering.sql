@@ -25,9 +25,8 @@
 -- runbook: Replay the account's orders on the symbol around each block (evidence: levels,
 --   quantities, the other side's fills); compare its cancelled depth with its fills. Escalate to
 --   market surveillance; consider order-to-trade limits or cancel throttles on the account.
--- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
-    orders AS MATERIALIZED
+    orders AS
     (
         SELECT account_id, order_id, symbol, side, price, quantity, filled_quantity, event, order_type,
                time_in_force, trade_id, occurred_at, produced_at, event_id
@@ -83,7 +82,7 @@ WITH
         GROUP BY account_id, symbol, side, block
         HAVING levels >= {{min_levels}}
     ),
-    episodes AS MATERIALIZED
+    episodes AS
     (
         -- The other side: what the account placed there around the layers, and what filled while they rested.
         SELECT s.account_id AS account_id, s.symbol AS symbol, s.side AS side, s.levels AS levels,
@@ -128,4 +127,3 @@ FROM episodes AS e
 INNER JOIN activity AS a ON a.account_id = e.account_id AND a.symbol = e.symbol
 GROUP BY e.account_id, e.symbol
 HAVING count() >= {{min_episodes}} AND order_trade_ratio >= {{min_order_trade_ratio}}
-SETTINGS enable_materialized_cte = 1

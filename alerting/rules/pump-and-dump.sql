@@ -22,7 +22,6 @@
 --   it); look for links between them and the mention sources, and for other accounts that
 --   bought in the days before. Consider pausing
 --   promotions for the token and alerting market surveillance.
--- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
     m AS
     (
@@ -33,7 +32,7 @@ WITH
           AND sentiment > {{positive_above}}
         LIMIT 1 BY event_id
     ),
-    buzz AS MATERIALIZED
+    buzz AS
     (
         SELECT toString(token) AS token, concat(toString(token), 'USDT') AS symbol,
                countIf(current) AS now_count, countIf(NOT current) AS before_count,
@@ -119,4 +118,3 @@ FROM buzz AS b
 INNER JOIN moves AS v ON v.token = b.token
 INNER JOIN organisers AS o ON o.token = b.token
 WHERE v.price_before > 0 AND rise_bps >= {{min_rise_bps}}
-SETTINGS enable_materialized_cte = 1

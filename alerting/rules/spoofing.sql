@@ -17,9 +17,8 @@
 -- runbook: Replay the account's order book activity for the symbol around the alert; compare
 --   the cancelled sizes with its usual size and its fills. Escalate to market surveillance;
 --   consider order-to-trade limits on the account.
--- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
-    orders AS MATERIALIZED
+    orders AS
     (
         SELECT account_id, order_id, symbol, side, price, quantity, occurred_at, produced_at, event, filled_quantity, event_id
         FROM engine_orders
@@ -86,4 +85,3 @@ FROM spoofs AS s
 INNER JOIN (SELECT account_id, count() AS fills FROM opposite GROUP BY account_id) AS o ON o.account_id = s.account_id
 GROUP BY s.account_id
 HAVING count() >= {{min_cancelled}} AND any(o.fills) >= {{min_opposite_fills}}
-SETTINGS enable_materialized_cte = 1

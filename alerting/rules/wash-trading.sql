@@ -16,9 +16,8 @@
 -- runbook: Pull the accounts' order history for the symbol, check KYC links between them,
 --   and whether the prints moved a price or volume ranking. Restrict trading on the accounts
 --   pending review; report to compliance if confirmed.
--- MATERIALIZED CTEs (enable_materialized_cte, at the end): read by several steps, evaluated once.
 WITH
-    links AS MATERIALIZED
+    links AS
     (
         -- Pairs of accounts that logged in from one IP or one device.
         SELECT DISTINCT least(a.account_id, b.account_id) AS lo, greatest(a.account_id, b.account_id) AS hi
@@ -40,7 +39,7 @@ WITH
         ) AS b ON a.k = b.k
         WHERE a.account_id < b.account_id
     ),
-    trades AS MATERIALIZED
+    trades AS
     (
         SELECT event_id, symbol, price, quantity, maker_account_id, maker_order_id, taker_account_id,
                taker_order_id, maker_account_id = taker_account_id AS is_self, occurred_at, produced_at
@@ -90,4 +89,3 @@ SELECT
 FROM matched
 GROUP BY entity, related
 HAVING count() >= {{min_trades}}
-SETTINGS enable_materialized_cte = 1
