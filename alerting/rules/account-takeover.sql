@@ -35,96 +35,86 @@
 --   destination addresses. If confirmed, revoke sessions and API keys and file the incident;
 --   a known device in the home country on a new carrier network is usually the owner.
 WITH
-    px AS (SELECT asset, price_usd, source FROM asset_prices_usd),
-    w AS
+    -- Each table is read once and each step below is referenced once: ClickHouse analyses a CTE
+    -- again at every reference, and this rule is evaluated every 2 s, so a rule written as joins
+    -- of CTEs that reference CTEs spent most of its time planning (docs/alerting.md).
+    movers AS
     (
-        -- One row per withdrawal in the lookback: its first event (the request) is its time.
-        SELECT
-            f.account_id AS account_id,
-            f.transfer_id AS transfer_id,
-            toString(any(f.asset)) AS asset,
-            any(f.amount) AS amount,
-            any(f.address) AS address,
-            min(f.occurred_at) AS requested_at,
-            argMin(f.produced_at, f.occurred_at) AS produced_at,
-            argMin(f.event_id, f.occurred_at) AS event_id,
-            argMin(f.trace_parent, f.occurred_at) AS trace_parent
-        FROM user_funds AS f
-        WHERE f.direction = 'withdrawal'
-          AND f.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-        GROUP BY f.account_id, f.transfer_id
+        -- Accounts that requested a withdrawal in the lookback: the only ones that can alert.
+        SELECT DISTINCT account_id FROM user_funds
+        WHERE direction = 'withdrawal' AND occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
     ),
-    funds_history AS
+    transfers AS
     (
-        -- The same accounts' money movements in the history (the recent ones included).
-        SELECT h.account_id AS account_id, toString(h.direction) AS direction, h.transfer_id AS transfer_id,
-               any(h.address) AS address, min(h.occurred_at) AS at, any(h.amount) * any(p.price_usd) AS usd
-        FROM user_funds AS h
-        LEFT JOIN px AS p ON p.asset = toString(h.asset)
-        WHERE h.occurred_at >= now64(3) - INTERVAL {{history_days}} DAY
-          AND h.account_id IN (SELECT account_id FROM w)
-        GROUP BY h.account_id, h.direction, h.transfer_id
+        -- Every money movement of those accounts in the history, one row per transfer: its first
+        -- event (the request) is its time; valued in USD (asset_prices_usd: external, own book,
+        -- cross rate, fallback; 0 and 'unpriced' when no price is known).
+        SELECT t.account_id AS account_id, t.direction AS direction, t.transfer_id AS transfer_id, t.asset AS asset,
+               t.amount AS amount, t.address AS address, t.at AS at, t.produced_at AS produced_at,
+               t.event_id AS event_id, t.trace_parent AS trace_parent,
+               t.amount * p.price_usd AS usd, if(p.source = '', 'unpriced', p.source) AS price_source,
+               -- When the account first withdrew to this address (first use: at or after the login).
+               minIf(t.at, t.direction = 'withdrawal') OVER (PARTITION BY t.account_id, t.address) AS address_first_at
+        FROM
+        (
+            SELECT account_id, toString(direction) AS direction, transfer_id, toString(any(asset)) AS asset,
+                   any(amount) AS amount, any(address) AS address, min(occurred_at) AS at,
+                   argMin(produced_at, occurred_at) AS produced_at, argMin(event_id, occurred_at) AS event_id,
+                   argMin(trace_parent, occurred_at) AS trace_parent
+            FROM user_funds
+            WHERE occurred_at >= now64(3) - INTERVAL {{history_days}} DAY
+              AND account_id IN (SELECT account_id FROM movers)
+            GROUP BY account_id, direction, transfer_id
+        ) AS t
+        LEFT JOIN (SELECT asset, price_usd, source FROM asset_prices_usd) AS p ON p.asset = t.asset
     ),
-    address_first AS
+    funds AS
     (
-        SELECT account_id, address, min(at) AS first_at
-        FROM funds_history WHERE direction = 'withdrawal' GROUP BY account_id, address
+        SELECT account_id,
+               groupArray((at, direction, ifNull(usd, 0), produced_at, event_id, trace_parent, transfer_id, asset,
+                   amount, address, price_source, address_first_at)) AS moves
+        FROM transfers
+        GROUP BY account_id
     ),
-    wv AS
+    history AS
     (
-        -- Valued in USD with the source named; when the address was first withdrawn to.
-        SELECT w.account_id AS account_id, w.transfer_id AS transfer_id, w.asset AS asset, w.amount AS amount,
-               w.address AS address, w.requested_at AS requested_at, w.produced_at AS produced_at,
-               w.event_id AS event_id, w.trace_parent AS trace_parent,
-               w.amount * p.price_usd AS usd, if(p.source = '', 'unpriced', p.source) AS price_source,
-               a.first_at AS address_first_at
-        FROM w
-        LEFT JOIN px AS p ON p.asset = w.asset
-        LEFT JOIN address_first AS a ON a.account_id = w.account_id AND a.address = w.address
-    ),
-    logins AS
-    (
-        SELECT l.account_id AS account_id, l.event_id AS event_id, l.occurred_at AS at, l.outcome AS outcome,
-               replaceOne(toString(l.ip), '::ffff:', '') AS ip, cutIPv6(l.ip, 10, 1) AS net,
-               l.device_id AS device, toString(l.geo_country) AS country
-        FROM user_logins AS l
-        WHERE l.occurred_at >= now64(3) - INTERVAL {{history_days}} DAY
-          AND l.account_id IN (SELECT account_id FROM w)
+        -- The same accounts' logins in the history, oldest first.
+        SELECT account_id,
+               arraySort(x -> x.1, groupArray((occurred_at, outcome = 'success', replaceOne(toString(ip), '::ffff:', ''),
+                   cutIPv6(ip, 10, 1), device_id, toString(geo_country), event_id))) AS logins
+        FROM user_logins
+        WHERE occurred_at >= now64(3) - INTERVAL {{history_days}} DAY
+          AND account_id IN (SELECT account_id FROM movers)
+        GROUP BY account_id
     ),
     scored AS
     (
         -- Each recent successful login against every earlier login of the account.
         SELECT
-            l.account_id AS account_id, l.event_id AS event_id, l.at AS at, l.ip AS ip, l.device AS device,
-            l.country AS country,
-            countIf(p.outcome = 'success' AND p.at < l.at) AS prior,
+            account_id, l.7 AS login_id, l.1 AS login_at, l.3 AS ip, l.5 AS device, l.6 AS country,
+            arrayFilter(p -> p.2 AND p.1 < l.1, logins) AS earlier,
+            length(earlier) AS prior,
             prior = 0 AS no_history,
-            prior > 0 AND countIf(p.outcome = 'success' AND p.at < l.at AND p.ip = l.ip) = 0 AS new_ip,
-            prior > 0 AND countIf(p.outcome = 'success' AND p.at < l.at AND p.net = l.net) = 0 AS new_network,
-            prior > 0 AND l.device != ''
-                AND countIf(p.outcome = 'success' AND p.at < l.at AND p.device = l.device) = 0 AS new_device,
-            prior > 0 AND l.country != ''
-                AND countIf(p.outcome = 'success' AND p.at < l.at AND p.country = l.country) = 0 AS new_country,
-            l.country != '' AND countIf(p.outcome = 'success' AND p.at < l.at
-                AND p.at >= l.at - INTERVAL {{travel_hours}} HOUR AND p.country != '' AND p.country != l.country) > 0
+            prior > 0 AND NOT has(arrayMap(p -> p.3, earlier), l.3) AS new_ip,
+            prior > 0 AND NOT has(arrayMap(p -> p.4, earlier), l.4) AS new_network,
+            prior > 0 AND l.5 != '' AND NOT has(arrayMap(p -> p.5, earlier), l.5) AS new_device,
+            prior > 0 AND l.6 != '' AND NOT has(arrayMap(p -> p.6, earlier), l.6) AS new_country,
+            l.6 != '' AND arrayExists(p -> p.1 >= l.1 - INTERVAL {{travel_hours}} HOUR AND p.6 != '' AND p.6 != l.6, earlier)
                 AS impossible_travel,
-            groupUniqArrayIf(p.device, p.outcome = 'success' AND p.at < l.at) AS known_devices,
             -- Failed attempts that are guesses: from a device the account never logged in with.
-            length(arrayFilter(d -> d = '' OR NOT has(known_devices, d),
-                groupArrayIf(p.device, p.outcome != 'success' AND p.at < l.at AND p.at >= l.at - INTERVAL 1 HOUR)))
-                AS failed_before
-        FROM logins AS l
-        INNER JOIN logins AS p ON p.account_id = l.account_id
-        WHERE l.outcome = 'success'
-          AND l.at >= now64(3) - INTERVAL {{lookback_minutes}} + {{window_minutes}} MINUTE
-        GROUP BY l.account_id, l.event_id, l.at, l.ip, l.device, l.country
+            arrayCount(p -> NOT p.2 AND p.1 < l.1 AND p.1 >= l.1 - INTERVAL 1 HOUR
+                AND (p.5 = '' OR NOT has(arrayMap(e -> e.5, earlier), p.5)), logins) AS failed_before,
+            -- The session ends at the account's next successful login.
+            arrayMin(arrayMap(p -> p.1, arrayFilter(p -> p.2 AND p.1 > l.1, logins))) AS next_login_at,
+            arrayExists(p -> p.2 AND p.1 > l.1, logins) AS has_next
+        FROM history
+        ARRAY JOIN arrayFilter(x -> x.2 AND x.1 >= now64(3) - INTERVAL {{lookback_minutes}} + {{window_minutes}} MINUTE, logins) AS l
     ),
-    credential_changes AS
+    credentials AS
     (
-        -- Password, 2FA, e-mail and API-key changes shortly before (or after) each login.
-        SELECT s.event_id AS login_id, groupUniqArray(c.what) AS changes
-        FROM scored AS s
-        INNER JOIN
+        -- Password, 2FA, e-mail and API-key changes of the same accounts.
+        SELECT account_id, groupArray((at, what)) AS changes
+        FROM
         (
             SELECT k.account_id AS account_id, k.occurred_at AS at, concat('api_key.', toString(k.action)) AS what
             FROM user_api_keys AS k
@@ -135,62 +125,43 @@ WITH
             FROM user_browser_actions AS b
             WHERE b.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + {{credential_hours}} * 60 MINUTE
               AND match(toString(b.action), '(password|passwd|mfa|2fa|totp|otp|email|phone)')
-        ) AS c ON c.account_id = s.account_id
-        WHERE c.at >= s.at - INTERVAL {{credential_hours}} HOUR AND c.at <= s.at + INTERVAL {{window_minutes}} MINUTE
-        GROUP BY s.event_id
-    ),
-    funds_before AS
-    (
-        -- The account's own withdrawal sizes and deposits before each login.
-        SELECT s.event_id AS login_id,
-               maxIf(h.usd, h.direction = 'withdrawal' AND h.at < s.at) AS largest_before_usd,
-               sumIf(h.usd, h.direction = 'deposit' AND h.at < s.at + INTERVAL {{window_minutes}} MINUTE) AS deposited_usd
-        FROM scored AS s
-        INNER JOIN funds_history AS h ON h.account_id = s.account_id
-        GROUP BY s.event_id
-    ),
-    attributed AS
-    (
-        -- Each withdrawal belongs to the session that made it: the account's latest successful
-        -- login before it (an owner's earlier login does not lend its score to an attacker's
-        -- withdrawals, nor the other way round), if within the window.
-        SELECT v.account_id AS account_id, v.requested_at AS requested_at, v.usd AS usd, v.produced_at AS produced_at,
-               v.event_id AS event_id, v.trace_parent AS trace_parent, v.transfer_id AS transfer_id, v.asset AS asset,
-               v.amount AS amount, v.address AS address, v.price_source AS price_source,
-               v.address_first_at AS address_first_at, l.event_id AS login_id, l.at AS login_at
-        FROM wv AS v
-        ASOF INNER JOIN (SELECT account_id, at, event_id FROM logins WHERE outcome = 'success') AS l
-            ON l.account_id = v.account_id AND v.requested_at >= l.at
-        WHERE v.requested_at <= l.at + INTERVAL {{window_minutes}} MINUTE
-          -- Logins and withdrawals arrive through different topics: a withdrawal is judged once the
-          -- login stream has caught up with it (or after the grace), so a login still in flight
-          -- cannot leave its withdrawals to an older login of the account.
-          AND v.requested_at <= greatest(
-              (SELECT max(m.occurred_at) FROM user_logins AS m WHERE m.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE),
-              now64(3) - INTERVAL {{ingest_grace_seconds}} SECOND)
-    ),
-    after AS
-    (
-        -- The withdrawals each login's session made, oldest first; "new address": first used after the login.
-        SELECT login_id,
-               arraySort(x -> x.1, groupArray((requested_at, ifNull(usd, 0), produced_at, event_id, trace_parent,
-                   transfer_id, asset, amount, address, price_source, address_first_at >= login_at))) AS ws
-        FROM attributed
-        GROUP BY login_id
+        )
+        GROUP BY account_id
     ),
     judged AS
     (
         SELECT
-            s.account_id AS account_id, s.event_id AS login_id, s.at AS login_at, s.ip AS ip, s.device AS device,
-            s.country AS country, s.prior AS prior, a.ws AS ws,
+            s.account_id AS account_id, s.login_id AS login_id, s.login_at AS login_at, s.ip AS ip,
+            s.device AS device, s.country AS country, s.prior AS prior,
+            greatest(
+                (SELECT max(m.occurred_at) FROM user_logins AS m
+                 WHERE m.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE),
+                now64(3) - INTERVAL {{ingest_grace_seconds}} SECOND) AS judged_until,
+            -- The withdrawals this login's session made (requested after it, before the account's
+            -- next successful login, within the window; an owner's earlier login does not lend its
+            -- score to an attacker's withdrawals, nor the other way round), oldest first. Logins and
+            -- withdrawals arrive through different topics: a withdrawal is judged once the login
+            -- stream has caught up with it (or after the grace), so a login still in flight cannot
+            -- leave its withdrawals to an older login of the account.
+            arraySort(x -> x.1, arrayMap(x -> (x.1, x.3, x.4, x.5, x.6, x.7, x.8, x.9, x.10, x.11, x.12 >= s.login_at),
+                arrayFilter(x -> x.2 = 'withdrawal'
+                    AND x.1 >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
+                    AND x.1 >= s.login_at AND (NOT s.has_next OR x.1 < s.next_login_at)
+                    AND x.1 <= s.login_at + INTERVAL {{window_minutes}} MINUTE
+                    AND x.1 <= judged_until, fm.moves))) AS ws,
             arraySum(x -> x.2, ws) AS usd_sum,
             -- The withdrawal that took the running sum over the threshold is the trigger.
             arrayFirstIndex(x -> x >= {{withdrawal_usd_min}}, arrayCumSum(arrayMap(x -> x.2, ws))) AS crossing,
             arrayDistinct(arrayMap(x -> x.9, arrayFilter(x -> x.11, ws))) AS new_addresses,
             arraySum(x -> if(x.11, x.2, 0), ws) AS new_address_usd,
             arrayDistinct(arrayMap(x -> x.7, arrayFilter(x -> x.10 = 'unpriced', ws))) AS unpriced_assets,
-            b.largest_before_usd AS largest_before_usd, b.deposited_usd AS deposited_usd,
-            cc.changes AS credential_changes,
+            -- The account's own withdrawal sizes and deposits before the login.
+            arrayMax(arrayMap(x -> if(x.2 = 'withdrawal' AND x.1 < s.login_at, x.3, 0), fm.moves)) AS largest_before_usd,
+            arraySum(arrayMap(x -> if(x.2 = 'deposit' AND x.1 < s.login_at + INTERVAL {{window_minutes}} MINUTE, x.3, 0), fm.moves))
+                AS deposited_usd,
+            -- Credential changes shortly before (or after) the login.
+            arraySort(arrayDistinct(arrayMap(k -> k.2, arrayFilter(k -> k.1 >= s.login_at - INTERVAL {{credential_hours}} HOUR
+                AND k.1 <= s.login_at + INTERVAL {{window_minutes}} MINUTE, c.changes)))) AS credential_changes,
             -- The factors and their weights: the evidence lists each one that applied.
             arrayFilter(f -> f.2 > 0, [
                 ('no_login_history', 3 * s.no_history),
@@ -207,9 +178,8 @@ WITH
                 ('above_own_history', 1 * (usd_sum > 3 * largest_before_usd))]) AS factors,
             arraySum(f -> f.2, factors) AS score
         FROM scored AS s
-        INNER JOIN after AS a ON a.login_id = s.event_id
-        LEFT JOIN credential_changes AS cc ON cc.login_id = s.event_id
-        LEFT JOIN funds_before AS b ON b.login_id = s.event_id
+        INNER JOIN funds AS fm ON fm.account_id = s.account_id
+        LEFT JOIN credentials AS c ON c.account_id = s.account_id
     )
 SELECT
     account_id AS entity,
@@ -240,6 +210,6 @@ SELECT
             'usd', toString(round(x.2, 2)), 'price_source', x.10, 'address', x.9,
             'first_use', if(x.11, 'true', 'false'), 'at', toString(x.1))), arraySlice(ws, 1, 20)), ','), ']}') AS evidence
 FROM judged
-WHERE crossing > 0 AND score >= {{min_score}}
+WHERE length(ws) > 0 AND crossing > 0 AND score >= {{min_score}}
 ORDER BY score DESC, first_seen
 LIMIT 1 BY entity
