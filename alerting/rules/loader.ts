@@ -40,7 +40,7 @@ export function renderRules(options: {
       );
   const rendered: RenderedRule[] = [];
   const disabled: string[] = [];
-  for (const file of files) {
+  for (const [slot, file] of files.entries()) {
     if (options.only && !options.only.includes(file.id)) continue;
     const s = options.settings?.[file.id];
     if (s?.enabled === false) {
@@ -54,6 +54,7 @@ export function renderRules(options: {
           : {}),
         ...(s?.thresholds ? { thresholds: s.thresholds } : {}),
         ...(s?.severity ? { severity: s.severity } : {}),
+        slot,
       }),
     );
   }

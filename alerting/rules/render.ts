@@ -80,19 +80,31 @@ ${body
  */
 export function renderRule(
   rule: RuleFile,
-  options: { refreshSeconds?: number; thresholds?: Record<string, number>; severity?: Severity },
+  options: {
+    refreshSeconds?: number;
+    thresholds?: Record<string, number>;
+    severity?: Severity;
+    /** The rule's place among all rules: which second of its interval it refreshes in. */
+    slot?: number;
+  },
 ): RenderedRule {
   const values = thresholdValues(rule, options.thresholds);
   const body = withThresholds(rule, values);
   const severity = options.severity ?? rule.severity;
   const viewName = viewNameOf(rule.id);
+  const every = Math.max(1, Math.round(options.refreshSeconds ?? rule.refreshS));
+  // Refreshes start on the clock's interval boundaries: every rule on the same second makes
+  // them all contend for the cores at once, and each one's result waits for the slowest. The
+  // rules take turns over the seconds of the interval instead (OFFSET, by their place in the
+  // folder), so a refresh mostly runs beside half of the others, not all of them.
+  const offset = (options.slot ?? 0) % every;
   // Fragments that exist only for traced rules, so an untraced rule's SQL (and hash) is unchanged.
   const t = (fragment: string): string => (rule.traced ? fragment : '');
   const severityOf = rule.scored
     ? `if(c_severity IN ('info', 'warning', 'high', 'critical'), c_severity, ${literal(severity)})`
     : literal(severity);
   const sql = `CREATE MATERIALIZED VIEW ${viewName}
-REFRESH EVERY ${Math.max(1, Math.round(options.refreshSeconds ?? rule.refreshS))} SECOND APPEND TO alerts AS
+REFRESH EVERY ${every} SECOND${offset > 0 ? ` OFFSET ${offset} SECOND` : ''} APPEND TO alerts AS
 WITH ${literal(rule.id)} AS rule
 SELECT
     fp AS fingerprint,
