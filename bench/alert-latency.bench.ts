@@ -18,6 +18,7 @@ import { chTimeMs } from '../alerting/store.js';
 import { startWebhookPeer } from '../alerting/testing/chat-peers.js';
 import { queryRows } from '../lib/clickhouse/client.js';
 import type { ScenarioName, SimLabel } from '../lib/contracts/simulation.js';
+import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { machineLine } from '../lib/machine.js';
 import { waitFor } from '../lib/time.js';
@@ -25,6 +26,7 @@ import { SimulationRunner } from '../producers/simulator/runner.js';
 import { Simulation } from '../producers/simulator/simulation.js';
 import { startDetectionStack } from '../stack/detection-stack.js';
 import { benchOptions, runBench } from './cli.js';
+import { halfOfMeasuredIngest, type IngestLoad, startIngestLoad } from './ingest-load.js';
 import { fmt, percentile, progress, type SummaryRow, summaryTable, table, writeResult } from './report.js';
 
 /** The rules measured, the scenario that fires each, its p99 target and the facts it reads. */
@@ -43,7 +45,31 @@ const o = benchOptions(
   'alert-latency-bench',
   'event → alert row → webhook delivery latency, per-event and windowed rule, under load',
   { plants: 6, seconds: 120, rate: 200, seed: 11 },
+  (c) =>
+    c.option(
+      '--ingest-rate <n|auto>',
+      'background ingest (warehouse mix) events/s beside the simulator; auto: half the newest warehouse result, 0: none',
+      'auto',
+    ),
 );
+
+/** The background ingest rate: a number, or half of what the warehouse benchmark last measured. */
+function ingestRate(): { rate: number; source: string } {
+  const flag = o.other.ingestRate ?? 'auto';
+  if (flag !== 'auto') {
+    const rate = Number(flag);
+    if (!Number.isFinite(rate) || rate < 0)
+      throw new Error(`--ingest-rate takes a number or auto, got "${flag}"`);
+    return { rate, source: '--ingest-rate' };
+  }
+  return (
+    halfOfMeasuredIngest() ?? {
+      rate: 0,
+      source:
+        'none: no warehouse result in bench/results (run the warehouse benchmark first, or give --ingest-rate)',
+    }
+  );
+}
 
 async function main(): Promise<void> {
   const log = createLogger('bench', { destination: 2, level: 'warn' });
@@ -63,9 +89,19 @@ async function main(): Promise<void> {
     await webhook.close();
     throw err;
   });
+  let load: IngestLoad | undefined;
   try {
     const { clickhouse, producer } = running;
     const plants = o.plants;
+    const ingest = ingestRate();
+    if (ingest.rate > 0) {
+      progress(`background ingest: ${fmt(ingest.rate)} events/s of the warehouse mix (${ingest.source})`);
+      load = await startIngestLoad(
+        createKafka(running.config, log),
+        running.config.KAFKA_TOPIC_PREFIX,
+        ingest.rate,
+      );
+    }
     const scenarios: ScenarioName[] = Array.from({ length: plants }, () =>
       RULES.map((r) => r.rule as ScenarioName),
     ).flat();
@@ -98,6 +134,8 @@ async function main(): Promise<void> {
       { timeoutMs: 90_000, intervalMs: 250 },
     ).catch(() => false);
     if (!delivered) progress('some planted scenarios were not delivered within 90 s; reporting what was');
+    const loaded = await load?.stop();
+    load = undefined;
 
     const results = [];
     for (const spec of RULES) {
@@ -108,7 +146,7 @@ async function main(): Promise<void> {
         .filter((a) => receivedAt.has(a.fingerprint))
         .map((a) => (receivedAt.get(a.fingerprint) as number) - chTimeMs(a.trigger_at));
       const since = new Date(runStarted).toISOString().replace('T', ' ').replace('Z', '');
-      const [ingest] = await queryRows<{ p50: number; p99: number }>(
+      const [lag] = await queryRows<{ p50: number; p99: number }>(
         clickhouse,
         `SELECT quantile(0.5)(lag) AS p50, quantile(0.99)(lag) AS p99 FROM (
            ${spec.facts
@@ -127,7 +165,7 @@ async function main(): Promise<void> {
         delivered: toDelivery.length,
         toAlertRowMs: { p50: q(toRow, 50), p95: q(toRow, 95), p99: q(toRow, 99) },
         toDeliveryMs: { p50: q(toDelivery, 50), p95: q(toDelivery, 95), p99: q(toDelivery, 99) },
-        ingestLagMs: { p50: Number(ingest?.p50), p99: Number(ingest?.p99) },
+        ingestLagMs: { p50: Number(lag?.p50), p99: Number(lag?.p99) },
         samples: { toAlertRowMs: toRow, toDeliveryMs: toDelivery },
       });
     }
@@ -141,7 +179,7 @@ async function main(): Promise<void> {
         r.toDeliveryMs.p99 === undefined
           ? null
           : Math.round((r.toDeliveryMs.p99 / r.ingestLagMs.p99) * 100) / 100,
-      target: `p99 <= ${fmt(r.targetP99Ms)} ms`,
+      target: `p99 <= ${fmt(r.targetP99Ms)} ms, ingest ${loaded ? `${fmt(loaded.rate)} ev/s` : 'idle'}`,
       met:
         r.toDeliveryMs.p99 !== undefined && r.delivered === r.planted && r.toDeliveryMs.p99 <= r.targetP99Ms,
     }));
@@ -149,6 +187,9 @@ async function main(): Promise<void> {
       `${[
         machineLine(),
         `load: ${fmt(run.events)} events at ${o.rate}/s real time over ${fmt(run.wallMs / 1000)} s, seed ${o.seed}`,
+        loaded
+          ? `background ingest: ${fmt(loaded.sent)} events in ${fmt(loaded.seconds)} s = ${fmt(loaded.rate)} ev/s (asked ${fmt(ingest.rate)}: ${ingest.source}; sender at most ${fmt(loaded.maxBehind)} events behind)`
+          : `background ingest: none (${ingest.source})`,
         table(
           [
             'rule',
@@ -171,12 +212,14 @@ async function main(): Promise<void> {
       ].join('\n')}\n`,
     );
     const file = writeResult('alert-latency', summary, {
-      settings: { plants, seconds: o.seconds, rate: o.rate, seed: o.seed },
+      settings: { plants, seconds: o.seconds, rate: o.rate, seed: o.seed, ingest },
+      backgroundIngest: loaded ?? null,
       events: run.events,
       rules: results,
     });
     process.stdout.write(`results: ${file}\n`);
   } finally {
+    await load?.stop();
     await running.stop();
     await webhook.close();
     rmSync(dir, { recursive: true, force: true });
