@@ -58,9 +58,10 @@ export interface DetectionStack {
 }
 
 /**
- * Starts the embedded stack in `dir`, creates the topics, migrates `database`, installs the
- * rule views with `routing.rules`, starts the notifier on `routing`'s channels and connects
- * a producer. Used by the detection report and `make demo`. A failure part-way stops what
+ * Starts the embedded stack in `dir`, creates the topics, migrates `database`, adds the
+ * hand-made partner-feed table (./partner-feed.sql), installs the rule views with
+ * `routing.rules`, starts the notifier on `routing`'s channels and connects a producer and a
+ * raw sink. Used by the detection report and `make demo`. A failure part-way stops what
  * had started before it is rethrown.
  */
 export async function startDetectionStack(options: {
