@@ -37,6 +37,8 @@ export const RULE_OF: Readonly<Record<ScenarioName, string>> = {
   'stray-bad-event': 'dead-letter-surge',
   'late-batch': 'ingestion-lag',
   'late-within-tolerance': 'ingestion-lag',
+  'poison-message': 'consumer-exceptions',
+  'dead-lettered-line': 'consumer-exceptions',
 };
 
 /** Rules whose entity is a Kafka topic name, prefix included. */
@@ -56,6 +58,7 @@ export const CONTROLS: ReadonlySet<ScenarioName> = new Set<ScenarioName>([
   'organic-rally',
   'stray-bad-event',
   'late-within-tolerance',
+  'dead-lettered-line',
 ]);
 
 /**

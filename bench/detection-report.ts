@@ -168,6 +168,7 @@ async function main(o: { seed: number; duration: number; rate: number; fullSpeed
       scenarios: scenarioNames,
       fullSpeed: o.fullSpeed,
       labels: undefined,
+      rawSink: running.sendRaw,
     });
     const labels: PlantedScenario[] = [
       ...run.labels,

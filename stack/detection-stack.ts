@@ -11,6 +11,7 @@ import { ensureTopics, topicsFor } from '../lib/kafka/topics.js';
 import type { Logger } from '../lib/log.js';
 import { createMetricsRegistry } from '../lib/service/metrics.js';
 import { type LocalStack, startLocalStack } from './local-stack.js';
+import { connectRawSink, installPartnerFeed, type RawSink } from './partner-feed.js';
 import { preparePipeline } from './pipeline.js';
 
 /** How long one step of `stop()` may take before the next goes ahead (a broker already gone makes clients retry). */
@@ -47,14 +48,20 @@ export interface DetectionStack {
   clickhouse: ClickHouseClient;
   producer: EventProducer;
   notifier: Notifier;
+  /**
+   * Sends scenarios' raw messages past every contract (the simulator runner's `rawSink`): the
+   * poison-message scenario's CSV lines reach the hand-made partner-feed table installed here.
+   */
+  sendRaw: RawSink['send'];
   /** Producer, notifier, client, ClickHouse host, broker: in that order, each even if one before failed. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the embedded stack in `dir`, creates the topics, migrates `database`, installs the
- * rule views with `routing.rules`, starts the notifier on `routing`'s channels and connects
- * a producer. Used by the detection report and `make demo`. A failure part-way stops what
+ * Starts the embedded stack in `dir`, creates the topics, migrates `database`, adds the
+ * hand-made partner-feed table (./partner-feed.sql), installs the rule views with
+ * `routing.rules`, starts the notifier on `routing`'s channels and connects a producer and a
+ * raw sink. Used by the detection report and `make demo`. A failure part-way stops what
  * had started before it is rethrown.
  */
 export async function startDetectionStack(options: {
@@ -125,6 +132,10 @@ export async function startDetectionStack(options: {
     await preparePipeline(config, log);
     const clickhouse = createClickHouse({ ...config, database: config.CLICKHOUSE_DATABASE });
     stops.push(() => clickhouse.close());
+    // A hand-made Kafka table beside the generated chains, for consumer-exceptions' scenario.
+    await installPartnerFeed(clickhouse, config, log);
+    const raw = await connectRawSink(config, log);
+    stops.push(() => raw.close());
     if (options.beforeRules) stops.push(await options.beforeRules(await connected, clickhouse));
     await installRules(clickhouse, log, { settings: options.routing.rules });
     const notifier = new Notifier({
@@ -139,7 +150,7 @@ export async function startDetectionStack(options: {
     await notifier.start();
     stops.push(() => notifier.stop());
     const producer = await connected;
-    return { stack, config, clickhouse, producer, notifier, stop };
+    return { stack, config, clickhouse, producer, notifier, sendRaw: raw.send, stop };
   } catch (err) {
     await connecting.catch(() => {});
     await stop().catch((stopErr: unknown) => log.error({ err: stopErr }, 'stopping after a failed start'));

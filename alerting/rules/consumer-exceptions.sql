@@ -8,9 +8,11 @@
 -- threshold: window_minutes = 5          -- exceptions this recent
 -- threshold: min_exceptions = 5         -- a consumer failing repeatedly, not a start-up rebalance
 -- description: A Kafka engine table of this database logged consumer exceptions
---   (system.kafka_consumers): broker unreachable, authentication, offsets out of range.
--- runbook: SELECT table, exceptions.text FROM system.kafka_consumers; check the broker and the
---   consumer group; ingestion resumes by itself once the cause is gone.
+--   (system.kafka_consumers): a message a table with the default error mode cannot parse (it
+--   retries it on every poll and stalls), broker unreachable, group assignment lost, topic deleted.
+-- runbook: SELECT table, exceptions.text FROM system.kafka_consumers; a parse error names the
+--   topic and offset: fix the producer, and skip the message or give the table
+--   kafka_handle_error_mode = 'stream'; otherwise check the broker and the consumer group.
 SELECT
     concat('kafka:', table) AS entity,
     CAST([], 'Array(String)') AS related,

@@ -34,6 +34,8 @@ export const scenarioNames = [
   'stray-bad-event',
   'late-batch',
   'late-within-tolerance',
+  'poison-message',
+  'dead-lettered-line',
 ] as const;
 
 export const labelEntityKinds = ['account', 'token', 'symbol', 'pipeline'] as const;

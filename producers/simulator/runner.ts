@@ -4,6 +4,7 @@ import type { EventProducer } from '../../lib/kafka/producer.js';
 import type { Logger } from '../../lib/log.js';
 import { sleep } from '../../lib/time.js';
 import type { LabelsFile } from './labels.js';
+import type { RawMessage } from './scenarios/scenario.js';
 import type { SimOutput, Simulation } from './simulation.js';
 
 export interface RunOptions {
@@ -17,6 +18,12 @@ export interface RunOptions {
   tickMs?: number;
   /** Full-speed mode: events per produce round. */
   chunkEvents?: number;
+  /**
+   * Sends scenarios' raw messages (bytes no contract would pass) to their topics; a stack
+   * provides it (the detection stack's `sendRaw`). Absent, they are counted as `rawDropped`
+   * and not sent: the scenario that wrote them does not happen, though it is labelled.
+   */
+  rawSink?: (messages: RawMessage[]) => Promise<void>;
 }
 
 export interface RunReport {
@@ -24,6 +31,8 @@ export interface RunReport {
   byTopic: Record<string, number>;
   labels: SimLabel[];
   rejected: number;
+  /** Raw messages not sent for want of a `rawSink`. */
+  rawDropped: number;
   wallMs: number;
   simulatedMs: number;
 }
@@ -64,7 +73,15 @@ export class SimulationRunner {
     scenarioTimes(startMs, options.durationMs, options.scenarios.length).forEach((at, i) => {
       this.#sim.inject(options.scenarios[i] as ScenarioName, at);
     });
-    const report: RunReport = { events: 0, byTopic: {}, labels: [], rejected: 0, wallMs: 0, simulatedMs: 0 };
+    const report: RunReport = {
+      events: 0,
+      byTopic: {},
+      labels: [],
+      rejected: 0,
+      rawDropped: 0,
+      wallMs: 0,
+      simulatedMs: 0,
+    };
     const endMs = options.durationMs === undefined ? Number.POSITIVE_INFINITY : startMs + options.durationMs;
     const wallStart = Date.now();
     const done = () => this.#stopping || (this.#sim.nextTime() >= endMs && this.#sim.runningScenarios === 0);
@@ -94,7 +111,12 @@ export class SimulationRunner {
     if (batch.length === 0) return;
     const now = Date.now();
     const byTopic = new Map<SimOutput['topic'], object[]>();
+    const raw: RawMessage[] = [];
     for (const item of batch) {
+      if (item.topic === 'raw') {
+        raw.push(item.event);
+        continue;
+      }
       const list = byTopic.get(item.topic) ?? [];
       const held = 'heldMs' in item ? (item.heldMs ?? 0) : 0;
       list.push({ ...item.event, produced_at: Math.max(item.event.occurred_at, now) - held });
@@ -105,9 +127,13 @@ export class SimulationRunner {
     // producer validates every event against the spec anyway.
     const outcomes = await Promise.all(
       [...byTopic].map(([topic, events]) =>
-        this.#producer.produce(topics[topic] as unknown as TopicSpec<object>, events),
+        this.#producer.produce(
+          topics[topic as Exclude<SimOutput['topic'], 'raw'>] as unknown as TopicSpec<object>,
+          events,
+        ),
       ),
     );
+    await this.#sendRaw(raw, options, report);
     await options.labels?.append(labels);
     // Accepted events: what the contract refused went to the topic's dead-letter topic instead.
     [...byTopic].forEach(([topic, events], i) => {
@@ -127,5 +153,19 @@ export class SimulationRunner {
         'scenario labelled',
       );
     }
+  }
+
+  async #sendRaw(raw: RawMessage[], options: RunOptions, report: RunReport): Promise<void> {
+    if (raw.length === 0) return;
+    if (options.rawSink) {
+      await options.rawSink(raw);
+      report.byTopic.raw = (report.byTopic.raw ?? 0) + raw.length;
+      return;
+    }
+    report.rawDropped += raw.length;
+    this.#log.warn(
+      { topics: [...new Set(raw.map((m) => m.topic))], messages: raw.length },
+      'raw messages of a scenario not sent: this run has no raw sink (the detection stack provides one)',
+    );
   }
 }

@@ -2,11 +2,11 @@ import type { ScenarioName, SimLabel } from '../../lib/contracts/simulation.js';
 import { Rng } from '../../lib/random.js';
 import { type Account, createAccounts } from './accounts.js';
 import { BackgroundFlow } from './background.js';
-import { type SimEvent, SimExchange } from './exchange.js';
+import { SimExchange } from './exchange.js';
 import { SimIds } from './ids.js';
 import { MARKETS } from './markets.js';
 import { scenarios } from './scenarios/index.js';
-import type { ScenarioHandle } from './scenarios/scenario.js';
+import type { ScenarioHandle, ScenarioOutput } from './scenarios/scenario.js';
 import { Scheduler } from './scheduler.js';
 
 export interface SimulationOptions {
@@ -21,8 +21,8 @@ export interface SimulationOptions {
   mentionsPerMinute?: number;
 }
 
-/** A step's output: events for topics, and labels of scenarios that finished. */
-export type SimOutput = SimEvent | { topic: 'simLabels'; event: SimLabel };
+/** A step's output: events for topics, raw messages, and labels of scenarios that finished. */
+export type SimOutput = ScenarioOutput | { topic: 'simLabels'; event: SimLabel };
 
 const HOUR_MS = 3_600_000;
 

@@ -2,6 +2,7 @@ import type { ScenarioName } from '../../../lib/contracts/simulation.js';
 import { accountTakeover } from './account-takeover.js';
 import { accountTakeoverSplit } from './account-takeover-split.js';
 import { carrierNatLogin } from './carrier-nat-login.js';
+import { deadLetteredLine, poisonMessage } from './consumer-faults.js';
 import { frontRunning, linkedBuyAndHold } from './front-running.js';
 import { insiderBeforeListing, listingNewsTrader } from './insider-listing.js';
 import { ladderMarketMaker, layering } from './layering.js';
@@ -41,4 +42,6 @@ export const scenarios: Readonly<Record<ScenarioName, Scenario>> = {
   'stray-bad-event': strayBadEvent,
   'late-batch': lateBatch,
   'late-within-tolerance': lateWithinTolerance,
+  'poison-message': poisonMessage,
+  'dead-lettered-line': deadLetteredLine,
 };

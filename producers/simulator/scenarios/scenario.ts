@@ -6,6 +6,21 @@ import type { Market } from '../markets.js';
 import type { OrderBook, Side } from '../order-book.js';
 
 /**
+ * Bytes a scenario writes to a topic past every contract, as a producer outside the platform
+ * would (another team's exporter): `topic` without the deployment's prefix. The runner hands
+ * them to its `rawSink`, which only a stack provides (EventProducer would refuse them).
+ */
+export interface RawMessage {
+  event_id: string;
+  occurred_at: number;
+  topic: string;
+  value: string;
+}
+
+/** What a scenario step may return: events for topics, and raw messages. */
+export type ScenarioOutput = SimEvent | { topic: 'raw'; event: RawMessage };
+
+/**
  * What a scenario may do: schedule steps on the simulation clock (each step's events
  * are counted as the scenario's), and say which entity its label is about.
  */
@@ -15,7 +30,7 @@ export interface ScenarioHandle {
   readonly rng: Rng;
   readonly customers: readonly Account[];
   /** Runs `step` `delayMs` after the scenario started (or after `from`, when given). */
-  at(delayMs: number, step: (time: number) => SimEvent[], from?: number): void;
+  at(delayMs: number, step: (time: number) => ScenarioOutput[], from?: number): void;
   /**
    * A market to trade on, drawn from `candidates` (every market by default) among those no
    * other running scenario trades, when one is free: each label then judges one behaviour,
