@@ -75,6 +75,8 @@ async function main(o: { dir: string[]; runs: number; seed: number; hold: boolea
       scenarios: scenarioNames,
       fullSpeed: true,
       labels: undefined,
+      // The poison-message case's raw lines, so consumer-exceptions is timed with real exceptions.
+      rawSink: running.sendRaw,
     });
     const target = run.byTopic.engineOrders ?? 0;
     const deadline = Date.now() + 120_000;
