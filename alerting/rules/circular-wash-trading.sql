@@ -21,65 +21,69 @@
 --   accounts on the same links (rings grow). Restrict trading pending review; report to
 --   compliance if confirmed.
 WITH
-    trades AS
-    (
-        SELECT event_id, toString(symbol) AS symbol, price, quantity, occurred_at AS at, produced_at,
-               if(aggressor_side = 'buy', maker_account_id, taker_account_id) AS seller,
-               if(aggressor_side = 'buy', taker_account_id, maker_account_id) AS buyer
-        FROM engine_executions
-        WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE AND maker_account_id != taker_account_id
-        LIMIT 1 BY event_id
-    ),
     keys AS
     (
-        -- What ties an account to others: its login IPs and devices, the wallets it withdrew to.
-        SELECT DISTINCT account_id, k
+        -- What ties an account to others here: its login IPs and devices, the wallets it withdrew to.
+        SELECT account_id, arrayJoin([concat('ip:', toString(ip)), if(device_id = '', '', concat('device:', device_id))]) AS k
+        FROM user_logins
+        WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
+        UNION ALL
+        SELECT account_id, concat('wallet:', address) AS k
+        FROM user_funds
+        WHERE direction = 'withdrawal' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
+    ),
+    links AS
+    (
+        -- Accounts sharing a key, each pair both ways with the keys it shares. Each key's accounts
+        -- are paired within one array: no self-join (a CTE is analysed again at every reference).
+        SELECT pair.1 AS account_id, pair.2 AS linked_to, groupUniqArray(k) AS via
         FROM
         (
-            SELECT account_id, [concat('ip:', toString(ip)), if(device_id = '', '', concat('device:', device_id))] AS ks
-            FROM user_logins
-            WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
-            UNION ALL
-            SELECT account_id, [concat('wallet:', address)] AS ks
-            FROM user_funds
-            WHERE direction = 'withdrawal' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
+            SELECT k, groupUniqArray(account_id) AS accounts
+            FROM keys
+            WHERE k != ''
+            GROUP BY k
+            HAVING length(accounts) > 1
         )
-        ARRAY JOIN ks AS k
-        WHERE k != '' AND account_id IN (SELECT seller FROM trades)
+        ARRAY JOIN arrayFilter(p -> p.1 != p.2, arrayFlatten(arrayMap(a -> arrayMap(b -> (a, b), accounts), accounts))) AS pair
+        GROUP BY account_id, linked_to
     ),
     edges AS
     (
-        -- Trades between two linked accounts, with what links them.
-        SELECT t.event_id AS event_id, t.symbol AS symbol, t.price AS price, t.quantity AS quantity, t.at AS at,
-               t.produced_at AS produced_at, t.seller AS seller, t.buyer AS buyer, l.via AS via
-        FROM trades AS t
-        INNER JOIN
+        -- Trades between two linked accounts, with what links them, gathered per symbol: the
+        -- cycles are found within each symbol's array (edges read once, not joined to itself).
+        SELECT t.symbol AS symbol,
+               groupArray((t.event_id, t.seller, t.buyer, t.at, t.produced_at, t.price, t.quantity, l.via)) AS es
+        FROM
         (
-            SELECT a.account_id AS x, b.account_id AS y, groupUniqArray(a.k) AS via
-            FROM keys AS a INNER JOIN keys AS b ON a.k = b.k
-            WHERE a.account_id != b.account_id
-            GROUP BY x, y
-        ) AS l ON l.x = t.seller AND l.y = t.buyer
+            SELECT event_id, toString(symbol) AS symbol, price, quantity, occurred_at AS at, produced_at,
+                   if(aggressor_side = 'buy', maker_account_id, taker_account_id) AS seller,
+                   if(aggressor_side = 'buy', taker_account_id, maker_account_id) AS buyer
+            FROM engine_executions
+            WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE AND maker_account_id != taker_account_id
+            LIMIT 1 BY event_id
+        ) AS t
+        INNER JOIN links AS l ON l.account_id = t.seller AND l.linked_to = t.buyer
+        GROUP BY symbol
     ),
     cycles AS
     (
         -- A→B, then B→C, then C→A (the links make A, B and C distinct), one clip at one price.
-        SELECT e1.symbol AS symbol, [e1.seller, e2.seller, e3.seller] AS ring, e1.event_id AS first_leg,
-               e1.at AS first_at, e3.at AS last_at, e3.produced_at AS closed_produced,
-               e1.price * e1.quantity AS notional,
-               toJSONString(map('symbol', e1.symbol, 'ring', arrayStringConcat([e1.seller, e2.seller, e3.seller], '→'),
-                   'prices', arrayStringConcat([toString(e1.price), toString(e2.price), toString(e3.price)], '/'),
-                   'sizes', arrayStringConcat([toString(e1.quantity), toString(e2.quantity), toString(e3.quantity)], '/'),
-                   'links', arrayStringConcat(arrayDistinct(arrayConcat(e1.via, e2.via, e3.via)), ','),
-                   'from', toString(e1.at), 'to', toString(e3.at))) AS json
-        FROM edges AS e1
-        INNER JOIN edges AS e2 ON e2.symbol = e1.symbol AND e2.seller = e1.buyer
-        INNER JOIN edges AS e3 ON e3.symbol = e1.symbol AND e3.seller = e2.buyer AND e3.buyer = e1.seller
-        WHERE e1.at <= e2.at AND e2.at <= e3.at AND e3.at <= e1.at + INTERVAL {{cycle_seconds}} SECOND
-          AND abs(e2.price / e1.price - 1) * 10000 <= {{max_price_diff_bps}}
-          AND abs(e3.price / e1.price - 1) * 10000 <= {{max_price_diff_bps}}
-          AND abs(e2.quantity / e1.quantity - 1) * 100 <= {{max_size_diff_pct}}
-          AND abs(e3.quantity / e1.quantity - 1) * 100 <= {{max_size_diff_pct}}
+        -- Legs: (event_id, seller, buyer, at, produced_at, price, quantity, via).
+        SELECT symbol, [e1.2, e2.2, e3.2] AS ring, e1.1 AS first_leg,
+               e1.4 AS first_at, e3.4 AS last_at, e3.5 AS closed_produced,
+               e1.6 * e1.7 AS notional,
+               toJSONString(map('symbol', symbol, 'ring', arrayStringConcat(ring, '→'),
+                   'prices', arrayStringConcat([toString(e1.6), toString(e2.6), toString(e3.6)], '/'),
+                   'sizes', arrayStringConcat([toString(e1.7), toString(e2.7), toString(e3.7)], '/'),
+                   'links', arrayStringConcat(arrayDistinct(arrayConcat(e1.8, e2.8, e3.8)), ','),
+                   'from', toString(e1.4), 'to', toString(e3.4))) AS json
+        FROM edges
+        ARRAY JOIN es AS e1
+        ARRAY JOIN arrayFilter(e -> e.2 = e1.3 AND e1.4 <= e.4 AND e.4 <= e1.4 + INTERVAL {{cycle_seconds}} SECOND
+            AND abs(e.6 / e1.6 - 1) * 10000 <= {{max_price_diff_bps}} AND abs(e.7 / e1.7 - 1) * 100 <= {{max_size_diff_pct}}, es) AS e2
+        ARRAY JOIN arrayFilter(e -> e.2 = e2.3 AND e.3 = e1.2 AND e2.4 <= e.4 AND e.4 <= e1.4 + INTERVAL {{cycle_seconds}} SECOND
+            AND abs(e.6 / e1.6 - 1) * 10000 <= {{max_price_diff_bps}} AND abs(e.7 / e1.7 - 1) * 100 <= {{max_size_diff_pct}}, es) AS e3
         -- A leg that could close several cycles counts once, in the first that closes.
         ORDER BY last_at
         LIMIT 1 BY first_leg

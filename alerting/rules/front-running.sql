@@ -23,33 +23,38 @@
 WITH
     keys AS
     (
-        SELECT DISTINCT account_id, k
-        FROM
-        (
-            SELECT account_id, arrayJoin([concat('ip:', toString(ip)), if(device_id = '', '', concat('device:', device_id))]) AS k
-            FROM user_logins
-            WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
-            UNION ALL
-            SELECT account_id, concat('wallet:', address) AS k
-            FROM user_funds
-            WHERE occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
-        )
-        WHERE k != ''
+        -- What ties an account to others here: its login IPs and devices, the external wallets it
+        -- deposited from or withdrew to.
+        SELECT account_id, arrayJoin([concat('ip:', toString(ip)), if(device_id = '', '', concat('device:', device_id))]) AS k
+        FROM user_logins
+        WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
+        UNION ALL
+        SELECT account_id, concat('wallet:', address) AS k
+        FROM user_funds
+        WHERE occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
     ),
     links AS
     (
-        -- Directed: each linked pair both ways, with what links them.
-        SELECT a.account_id AS account_id, b.account_id AS linked_to, groupUniqArray(a.k) AS via
-        FROM keys AS a
-        INNER JOIN keys AS b ON a.k = b.k
-        WHERE a.account_id != b.account_id
-        GROUP BY a.account_id, b.account_id
+        -- Accounts sharing a key, each pair both ways with the keys it shares. Each key's accounts
+        -- are paired within one array: no self-join (a CTE is analysed again at every reference).
+        SELECT pair.1 AS account_id, pair.2 AS linked_to, groupUniqArray(k) AS via
+        FROM
+        (
+            SELECT k, groupUniqArray(account_id) AS accounts
+            FROM keys
+            WHERE k != ''
+            GROUP BY k
+            HAVING length(accounts) > 1
+        )
+        ARRAY JOIN arrayFilter(p -> p.1 != p.2, arrayFlatten(arrayMap(a -> arrayMap(b -> (a, b), accounts), accounts))) AS pair
+        GROUP BY account_id, linked_to
     ),
     large AS
     (
-        -- Taker orders of linked accounts: what they were placed for and what they executed. The
-        -- size placed is what a front-runner knows in advance; on a thin book much of it finds
-        -- nothing to fill (the rest of an ioc is cancelled), so it is judged by that size.
+        -- Taker orders: what they were placed for and what they executed. The size placed is
+        -- what a front-runner knows in advance; on a thin book much of it finds nothing to fill
+        -- (the rest of an ioc is cancelled), so it is judged by that size. Whose they are (a
+        -- linked account's) is the join in `cases`: links are read once.
         SELECT x.order_id AS order_id, x.owner AS owner, x.symbol AS symbol, x.side AS side, x.qty AS qty,
                x.at AS at, o.placed_qty AS placed_qty
         FROM
@@ -60,7 +65,6 @@ WITH
             (
                 SELECT * FROM engine_executions
                 WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-                  AND taker_account_id IN (SELECT linked_to FROM links)
                 LIMIT 1 BY event_id
             )
             GROUP BY taker_order_id, taker_account_id, symbol
@@ -70,7 +74,6 @@ WITH
             SELECT order_id, max(quantity) AS placed_qty
             FROM engine_orders
             WHERE event = 'new' AND occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + 1 MINUTE
-              AND account_id IN (SELECT linked_to FROM links)
             GROUP BY order_id
         ) AS o ON o.order_id = x.order_id
     ),
@@ -87,7 +90,6 @@ WITH
                fill_price AS price, occurred_at, produced_at
         FROM engine_orders
         WHERE event = 'fill' AND occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-          AND account_id IN (SELECT account_id FROM links)
         LIMIT 1 BY event_id
     ),
     cases AS

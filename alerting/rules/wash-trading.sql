@@ -17,27 +17,28 @@
 --   and whether the prints moved a price or volume ranking. Restrict trading on the accounts
 --   pending review; report to compliance if confirmed.
 WITH
+    keys AS
+    (
+        -- What ties an account to others here: the IPs and devices of its successful logins.
+        SELECT account_id, arrayJoin([concat('ip:', toString(ip)), if(device_id = '', '', concat('device:', device_id))]) AS k
+        FROM user_logins
+        WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
+    ),
     links AS
     (
-        -- Pairs of accounts that logged in from one IP or one device.
-        SELECT DISTINCT least(a.account_id, b.account_id) AS lo, greatest(a.account_id, b.account_id) AS hi
+        -- Accounts sharing a key, each pair both ways with the keys it shares. Each key's accounts
+        -- are paired within one array: no self-join (a CTE is analysed again at every reference).
+        SELECT pair.1 AS account_id, pair.2 AS linked_to, groupUniqArray(k) AS via
         FROM
         (
-            SELECT DISTINCT account_id, concat('ip:', toString(ip)) AS k FROM user_logins
-            WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
-            UNION DISTINCT
-            SELECT DISTINCT account_id, concat('dev:', device_id) AS k FROM user_logins
-            WHERE outcome = 'success' AND device_id != '' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
-        ) AS a
-        INNER JOIN
-        (
-            SELECT DISTINCT account_id, concat('ip:', toString(ip)) AS k FROM user_logins
-            WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
-            UNION DISTINCT
-            SELECT DISTINCT account_id, concat('dev:', device_id) AS k FROM user_logins
-            WHERE outcome = 'success' AND device_id != '' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
-        ) AS b ON a.k = b.k
-        WHERE a.account_id < b.account_id
+            SELECT k, groupUniqArray(account_id) AS accounts
+            FROM keys
+            WHERE k != ''
+            GROUP BY k
+            HAVING length(accounts) > 1
+        )
+        ARRAY JOIN arrayFilter(p -> p.1 != p.2, arrayFlatten(arrayMap(a -> arrayMap(b -> (a, b), accounts), accounts))) AS pair
+        GROUP BY account_id, linked_to
     ),
     trades AS
     (
@@ -45,30 +46,32 @@ WITH
                taker_order_id, maker_account_id = taker_account_id AS is_self, occurred_at, produced_at
         FROM engine_executions
         WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-          AND (maker_account_id = taker_account_id
-               OR (least(maker_account_id, taker_account_id), greatest(maker_account_id, taker_account_id)) IN (SELECT lo, hi FROM links))
+          AND (maker_account_id = taker_account_id OR (maker_account_id, taker_account_id) IN (SELECT account_id, linked_to FROM links))
         LIMIT 1 BY event_id
-    ),
-    orders AS
-    (
-        SELECT order_id, min(occurred_at) AS placed_at, any(quantity) AS quantity
-        FROM engine_orders
-        WHERE event = 'new' AND occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + 5 MINUTE
-          AND order_id IN (SELECT maker_order_id FROM trades UNION ALL SELECT taker_order_id FROM trades)
-        GROUP BY order_id
     ),
     matched AS
     (
-        -- Pre-arranged: both orders taken whole by the twin, the maker's placed just before.
+        -- Pre-arranged: both orders taken whole by the twin, the maker's placed just before. Each
+        -- trade meets its two orders in one join (a row per order, is_maker telling them apart).
         SELECT t.event_id AS event_id, t.symbol AS symbol, t.price AS price, t.quantity AS quantity,
                t.maker_account_id AS maker_account_id, t.taker_account_id AS taker_account_id,
                t.is_self AS is_self, t.occurred_at AS occurred_at, t.produced_at AS produced_at,
-               mo.placed_at AS maker_placed_at
-        FROM trades AS t
-        INNER JOIN orders AS mo ON mo.order_id = t.maker_order_id
-        INNER JOIN orders AS tk ON tk.order_id = t.taker_order_id
-        WHERE t.quantity = mo.quantity AND t.quantity = tk.quantity
-          AND dateDiff('millisecond', mo.placed_at, t.occurred_at) <= {{max_order_gap_ms}}
+               anyIf(o.placed_at, t.is_maker) AS maker_placed_at
+        FROM
+        (
+            SELECT *, arrayJoin([(maker_order_id, true), (taker_order_id, false)]) AS leg, leg.1 AS order_id, leg.2 AS is_maker
+            FROM trades
+        ) AS t
+        INNER JOIN
+        (
+            SELECT order_id, min(occurred_at) AS placed_at, any(quantity) AS quantity
+            FROM engine_orders
+            WHERE event = 'new' AND occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + 5 MINUTE
+            GROUP BY order_id
+        ) AS o ON o.order_id = t.order_id
+        GROUP BY event_id, symbol, price, quantity, maker_account_id, taker_account_id, is_self, occurred_at, produced_at
+        HAVING count() = 2 AND countIf(o.quantity = t.quantity) = 2
+           AND dateDiff('millisecond', maker_placed_at, occurred_at) <= {{max_order_gap_ms}}
     )
 SELECT
     least(maker_account_id, taker_account_id) AS entity,
