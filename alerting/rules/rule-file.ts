@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, TradewatchError } from '../../lib/errors.js';
@@ -68,7 +68,11 @@ const HEADER_LINE = /^--\s([a-z_]+):\s?(.*)$/;
 const CONTINUATION = /^--\s{2,}(\S.*)$/;
 const THRESHOLD = /^([a-z][a-z0-9_]*)\s*=\s*(-?[0-9.]+)\s*(?:--\s*(.*))?$/;
 
-export function parseRuleFile(file: string, text: string): RuleFile {
+export function parseRuleFile(
+  file: string,
+  text: string,
+  fragments: ReadonlyMap<string, string> = new Map(),
+): RuleFile {
   const fields = new Map<string, string>();
   const thresholds: RuleThreshold[] = [];
   const lines = text.split('\n');
@@ -102,7 +106,7 @@ export function parseRuleFile(file: string, text: string): RuleFile {
   }
   const h = parsed.data;
   if (`${h.rule}.sql` !== basename(file)) throw invalid(file, `rule id "${h.rule}" must match the file name`);
-  const body = lines.slice(i).join('\n').trim();
+  const body = withFragments(file, lines.slice(i), fragments).join('\n').trim();
   const used = new Set([...body.matchAll(/\{\{([a-z0-9_]+)\}\}/g)].map((m) => m[1] as string));
   const declared = new Set(thresholds.map((t) => t.name));
   for (const name of used)
@@ -125,11 +129,57 @@ export function parseRuleFile(file: string, text: string): RuleFile {
   };
 }
 
+/** A line `{{> name}}` in a rule's SQL: the fragment `fragments/name.sql` goes there. */
+const INCLUDE = /^(\s*)\{\{>\s*([a-z0-9-]+)\s*\}\}\s*$/;
+
+/**
+ * A step several rules share (how accounts are linked, say) is written once, in the rules
+ * folder's `fragments/`, and included where a rule needs it, indented like the include line.
+ * Its `{{threshold}}` placeholders are the including rule's: it declares them like its own.
+ */
+function withFragments(file: string, body: string[], fragments: ReadonlyMap<string, string>): string[] {
+  return body.flatMap((line) => {
+    const m = INCLUDE.exec(line);
+    if (!m) return [line];
+    const text = fragments.get(m[2] as string);
+    if (text === undefined)
+      throw invalid(
+        file,
+        `{{> ${m[2]}}}: no such fragment (known: ${[...fragments.keys()].join(', ') || 'none'})`,
+      );
+    return text
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l === '' ? l : `${m[1]}${l}`));
+  });
+}
+
+/** A fragment's leading comment lines say where it is used; they stay in the fragment's file. */
+const withoutHeader = (text: string): string => {
+  const lines = text.split('\n');
+  const first = lines.findIndex((l) => !l.startsWith('--'));
+  return lines.slice(first === -1 ? lines.length : first).join('\n');
+};
+
 export function loadRuleFiles(dir: string): RuleFile[] {
+  const fragmentDir = join(dir, 'fragments');
+  const fragments = new Map(
+    existsSync(fragmentDir)
+      ? readdirSync(fragmentDir)
+          .filter((f) => f.endsWith('.sql'))
+          .map(
+            (f) =>
+              [
+                f.slice(0, -'.sql'.length),
+                withoutHeader(readFileSync(join(fragmentDir, f), 'utf8')),
+              ] as const,
+          )
+      : [],
+  );
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort()
-    .map((f) => parseRuleFile(f, readFileSync(join(dir, f), 'utf8')));
+    .map((f) => parseRuleFile(f, readFileSync(join(dir, f), 'utf8'), fragments));
 }
 
 function invalid(file: string, message: string): TradewatchError {

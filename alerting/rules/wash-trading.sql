@@ -24,22 +24,7 @@ WITH
         FROM user_logins
         WHERE outcome = 'success' AND occurred_at >= now64(3) - INTERVAL {{link_days}} DAY
     ),
-    links AS
-    (
-        -- Accounts sharing a key, each pair both ways with the keys it shares. Each key's accounts
-        -- are paired within one array: no self-join (a CTE is analysed again at every reference).
-        SELECT pair.1 AS account_id, pair.2 AS linked_to, groupUniqArray(k) AS via
-        FROM
-        (
-            SELECT k, groupUniqArray(account_id) AS accounts
-            FROM keys
-            WHERE k != ''
-            GROUP BY k
-            HAVING length(accounts) > 1
-        )
-        ARRAY JOIN arrayFilter(p -> p.1 != p.2, arrayFlatten(arrayMap(a -> arrayMap(b -> (a, b), accounts), accounts))) AS pair
-        GROUP BY account_id, linked_to
-    ),
+    {{> account-links}}
     trades AS
     (
         SELECT event_id, symbol, price, quantity, maker_account_id, maker_order_id, taker_account_id,
