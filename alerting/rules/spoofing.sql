@@ -20,68 +20,67 @@
 WITH
     orders AS
     (
-        SELECT account_id, order_id, symbol, side, price, quantity, occurred_at, produced_at, event, filled_quantity, event_id
-        FROM engine_orders
-        WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-        LIMIT 1 BY event_id
+        -- Each order event of the lookback once, a new order with what judging it needs: the
+        -- symbol's median new-order size, the last trade price before it (the touch, 0 if none) and
+        -- its cancel with nothing filled (the earliest if several). Read once and carried on by
+        -- window functions and arrays, not joined to itself: ClickHouse analyses a subquery again at
+        -- every reference, and that analysis, not the data, was this rule's cost.
+        SELECT o.account_id AS account_id, o.order_id AS order_id, toString(o.symbol) AS symbol,
+               toString(o.side) AS side, o.price AS price, o.quantity AS quantity, o.event AS event,
+               o.order_type AS order_type, o.time_in_force AS time_in_force, o.trade_id AS trade_id,
+               o.occurred_at AS occurred_at, o.event_id AS event_id, t.price AS touch,
+               quantileIf(0.5)(o.quantity, o.event = 'new') OVER (PARTITION BY o.symbol) AS median_qty,
+               argMinIf((o.occurred_at, o.produced_at), o.occurred_at, o.event = 'cancel' AND o.filled_quantity = 0)
+                   OVER (PARTITION BY o.order_id) AS cancel,
+               cancel.1 AS cancelled_at, cancel.2 AS cancel_produced_at,
+               -- A new order gone unfilled: its cancel, and how long it rested.
+               cancelled_at > toDateTime64(0, 3, 'UTC') AND o.event = 'new' AS cancelled_unfilled,
+               dateDiff('millisecond', o.occurred_at, cancelled_at) AS lifetime_ms
+        FROM
+        (
+            SELECT account_id, order_id, symbol, side, price, quantity, filled_quantity, event, order_type,
+                   time_in_force, trade_id, occurred_at, produced_at, event_id
+            FROM engine_orders
+            WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
+            LIMIT 1 BY event_id
+        ) AS o
+        ASOF LEFT JOIN
+        (
+            SELECT symbol, occurred_at, price FROM engine_executions
+            WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + 5 MINUTE
+        ) AS t ON t.symbol = o.symbol AND o.occurred_at >= t.occurred_at
     ),
-    medians AS
+    judged AS
     (
-        SELECT symbol, quantile(0.5)(quantity) AS median_qty
-        FROM orders WHERE event = 'new' GROUP BY symbol
-    ),
-    tape AS
-    (
-        SELECT symbol, occurred_at, price FROM engine_executions
-        WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + 5 MINUTE
-    ),
-    large_new AS
-    (
-        -- Large new limit orders, with the last trade price before them as the touch.
-        SELECT o.account_id AS account_id, o.order_id AS order_id, o.symbol AS symbol, o.side AS side,
-               o.price AS price, o.quantity AS quantity, o.occurred_at AS placed_at,
-               abs(o.price - t.price) / t.price * 10000 AS distance_bps
-        FROM (SELECT * FROM orders WHERE event = 'new' AND price IS NOT NULL) AS o
-        INNER JOIN medians AS m ON m.symbol = o.symbol
-        ASOF LEFT JOIN tape AS t ON t.symbol = o.symbol AND o.occurred_at >= t.occurred_at
-        WHERE o.quantity >= {{size_multiple}} * m.median_qty AND t.price > 0
-    ),
-    spoofs AS
-    (
-        -- Those cancelled quickly with nothing filled.
-        SELECT l.*, c.occurred_at AS cancelled_at, c.produced_at AS cancel_produced_at
-        FROM large_new AS l
-        INNER JOIN (SELECT order_id, occurred_at, produced_at, filled_quantity FROM orders WHERE event = 'cancel') AS c
-            ON c.order_id = l.order_id
-        WHERE l.distance_bps >= {{min_distance_bps}}
-          AND c.filled_quantity = 0
-          AND dateDiff('millisecond', l.placed_at, c.occurred_at) <= {{max_lifetime_ms}}
-    ),
-    opposite AS
-    (
-        -- The account's fills on the other side while a spoof rested.
-        SELECT DISTINCT f.event_id AS event_id, f.account_id AS account_id, f.symbol AS symbol,
-               f.side AS side, f.occurred_at AS occurred_at
-        FROM (SELECT * FROM orders WHERE event = 'fill') AS f
-        INNER JOIN spoofs AS s ON s.account_id = f.account_id AND s.symbol = f.symbol
-        WHERE f.side != s.side AND f.occurred_at BETWEEN s.placed_at AND s.cancelled_at
+        -- Spoofs: large new limit orders away from the touch, cancelled quickly with nothing filled.
+        SELECT *, abs(price - touch) / touch * 10000 AS distance_bps,
+               cancelled_unfilled AND price IS NOT NULL AND quantity >= {{size_multiple}} * median_qty
+                   AND touch > 0 AND distance_bps >= {{min_distance_bps}} AND lifetime_ms <= {{max_lifetime_ms}} AS spoof
+        FROM orders
     )
 SELECT
-    s.account_id AS entity,
+    account_id AS entity,
     CAST([], 'Array(String)') AS related,
     '' AS venue,
-    min(s.placed_at) AS first_seen,
-    max(s.cancelled_at) AS last_seen,
-    arraySort(groupArray(s.cancel_produced_at))[toUInt32({{min_cancelled}})] AS trigger_at,
-    concat(toString(count()), ' large orders on ', arrayStringConcat(groupUniqArray(toString(s.symbol)), ','),
-           ' cancelled unfilled within ', toString(round(max(dateDiff('millisecond', s.placed_at, s.cancelled_at)) / 1000, 1)),
-           ' s, ', toString(any(o.fills)), ' fills on the other side') AS summary,
-    concat('{"cancelled_large_orders":[', arrayStringConcat(groupArray(20)(toJSONString(map(
-        'order_id', s.order_id, 'symbol', toString(s.symbol), 'side', toString(s.side), 'price', toString(s.price),
-        'quantity', toString(s.quantity), 'bps_from_touch', toString(round(s.distance_bps, 1)),
-        'lifetime_ms', toString(dateDiff('millisecond', s.placed_at, s.cancelled_at)),
-        'placed_at', toString(s.placed_at)))), ','), '],"opposite_fills":', toString(any(o.fills)), '}') AS evidence
-FROM spoofs AS s
-INNER JOIN (SELECT account_id, count() AS fills FROM opposite GROUP BY account_id) AS o ON o.account_id = s.account_id
-GROUP BY s.account_id
-HAVING count() >= {{min_cancelled}} AND any(o.fills) >= {{min_opposite_fills}}
+    minIf(occurred_at, spoof) AS first_seen,
+    maxIf(cancelled_at, spoof) AS last_seen,
+    arraySort(groupArrayIf(cancel_produced_at, spoof))[toUInt32({{min_cancelled}})] AS trigger_at,
+    -- The account's fills on the other side while one of its spoofs on the symbol rested.
+    groupArrayIf((symbol, side, occurred_at, cancelled_at), spoof) AS spoofs,
+    length(arrayFilter(f -> arrayExists(s -> s.1 = f.1 AND s.2 != f.2 AND f.3 BETWEEN s.3 AND s.4, spoofs),
+                       groupArrayIf((symbol, side, occurred_at), event = 'fill'))) AS fills,
+    concat(toString(countIf(spoof)), ' large orders on ', arrayStringConcat(groupUniqArrayIf(symbol, spoof), ','),
+           ' cancelled unfilled within ',
+           toString(round(maxIf(lifetime_ms, spoof) / 1000, 1)),
+           ' s, ', toString(fills), ' fills on the other side') AS summary,
+    -- The first 20 in the order they were placed.
+    concat('{"cancelled_large_orders":[', arrayStringConcat(arraySlice(arrayMap(x -> x.2, arraySort(groupArrayIf(
+        (occurred_at, toJSONString(map(
+            'order_id', order_id, 'symbol', symbol, 'side', side, 'price', toString(price),
+            'quantity', toString(quantity), 'bps_from_touch', toString(round(distance_bps, 1)),
+            'lifetime_ms', toString(lifetime_ms),
+            'placed_at', toString(occurred_at)))), spoof))), 1, 20), ','), '],"opposite_fills":', toString(fills), '}') AS evidence
+FROM judged
+GROUP BY account_id
+-- At least one fill whatever the threshold: the pattern is false depth while the other side fills.
+HAVING countIf(spoof) >= {{min_cancelled}} AND fills >= greatest({{min_opposite_fills}}, 1)
