@@ -97,22 +97,32 @@ WITH
     ),
     episodes AS
     (
-        -- Each block stacked on min_levels prices and more; the other side: what the account placed
-        -- there around the layers, and what filled while they rested.
-        SELECT account_id, symbol, placed, trades, key.1 AS side,
-               -- The block's layers in the order they were cancelled (then placed).
-               arraySort(l -> (l.6, l.5, l.8), arrayFilter(l -> l.1 = key.1 AND l.2 = key.2, layered)) AS rows,
-               length(arrayDistinct(arrayMap(l -> l.3, rows))) AS levels,
-               length(rows) AS layer_orders, arraySum(arrayMap(l -> l.4, rows)) AS layer_qty,
-               arrayMin(arrayMap(l -> l.5, rows)) AS first_placed, arrayMax(arrayMap(l -> l.6, rows)) AS cancelled_at,
-               arrayMax(arrayMap(l -> l.7, rows)) AS cancel_produced_at,
-               arraySlice(arrayMap(l -> l.3, rows), 1, 10) AS prices,
+        -- The other side: what the account placed there around the layers, and what filled while they rested.
+        SELECT *,
                arraySum(arrayMap(e -> e.4, arrayFilter(e -> e.1 != side AND e.2 = 'new'
                    AND e.3 BETWEEN first_placed - INTERVAL {{pre_seconds}} SECOND AND cancelled_at, own))) AS other_qty,
                length(arrayFilter(e -> e.1 != side AND e.2 = 'fill' AND e.3 BETWEEN first_placed AND cancelled_at, own)) AS other_fills
-        FROM accounts
-        ARRAY JOIN arrayDistinct(arrayMap(l -> (l.1, l.2), layered)) AS key
-        WHERE levels >= {{min_levels}} AND other_fills >= 1 AND layer_qty >= {{min_imbalance}} * other_qty
+        FROM
+        (
+            -- Each block stacked on min_levels prices and more (a step of its own: an alias is
+            -- expanded at every use, so the block's layers are filtered once, not once per figure).
+            SELECT account_id, symbol, placed, trades, own, side,
+                   length(arrayDistinct(arrayMap(l -> l.3, rows))) AS levels,
+                   length(rows) AS layer_orders, arraySum(arrayMap(l -> l.4, rows)) AS layer_qty,
+                   arrayMin(arrayMap(l -> l.5, rows)) AS first_placed, arrayMax(arrayMap(l -> l.6, rows)) AS cancelled_at,
+                   arrayMax(arrayMap(l -> l.7, rows)) AS cancel_produced_at,
+                   arraySlice(arrayMap(l -> l.3, rows), 1, 10) AS prices
+            FROM
+            (
+                SELECT account_id, symbol, placed, trades, own, key.1 AS side,
+                       -- The block's layers in the order they were cancelled (then placed).
+                       arraySort(l -> (l.6, l.5, l.8), arrayFilter(l -> l.1 = key.1 AND l.2 = key.2, layered)) AS rows
+                FROM accounts
+                ARRAY JOIN arrayDistinct(arrayMap(l -> (l.1, l.2), layered)) AS key
+            )
+            WHERE levels >= {{min_levels}}
+        )
+        WHERE other_fills >= 1 AND layer_qty >= {{min_imbalance}} * other_qty
     )
 SELECT
     account_id AS entity,

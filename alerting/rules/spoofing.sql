@@ -62,25 +62,34 @@ SELECT
     account_id AS entity,
     CAST([], 'Array(String)') AS related,
     '' AS venue,
-    minIf(occurred_at, spoof) AS first_seen,
-    maxIf(cancelled_at, spoof) AS last_seen,
-    arraySort(groupArrayIf(cancel_produced_at, spoof))[toUInt32({{min_cancelled}})] AS trigger_at,
+    first_seen,
+    last_seen,
+    trigger_at,
     -- The account's fills on the other side while one of its spoofs on the symbol rested.
-    groupArrayIf((symbol, side, occurred_at, cancelled_at), spoof) AS spoofs,
-    length(arrayFilter(f -> arrayExists(s -> s.1 = f.1 AND s.2 != f.2 AND f.3 BETWEEN s.3 AND s.4, spoofs),
-                       groupArrayIf((symbol, side, occurred_at), event = 'fill'))) AS fills,
-    concat(toString(countIf(spoof)), ' large orders on ', arrayStringConcat(groupUniqArrayIf(symbol, spoof), ','),
-           ' cancelled unfilled within ',
-           toString(round(maxIf(lifetime_ms, spoof) / 1000, 1)),
-           ' s, ', toString(fills), ' fills on the other side') AS summary,
-    -- The first 20 in the order they were placed.
-    concat('{"cancelled_large_orders":[', arrayStringConcat(arraySlice(arrayMap(x -> x.2, arraySort(groupArrayIf(
-        (occurred_at, toJSONString(map(
-            'order_id', order_id, 'symbol', symbol, 'side', side, 'price', toString(price),
-            'quantity', toString(quantity), 'bps_from_touch', toString(round(distance_bps, 1)),
-            'lifetime_ms', toString(lifetime_ms),
-            'placed_at', toString(occurred_at)))), spoof))), 1, 20), ','), '],"opposite_fills":', toString(fills), '}') AS evidence
-FROM judged
-GROUP BY account_id
+    length(arrayFilter(f -> arrayExists(s -> s.1 = f.1 AND s.2 != f.2 AND f.3 BETWEEN s.3 AND s.4, spoofs), own_fills)) AS fills,
+    concat(toString(length(spoofs)), ' large orders on ', arrayStringConcat(symbols, ','), ' cancelled unfilled within ',
+           toString(round(max_lifetime_ms / 1000, 1)), ' s, ', toString(fills), ' fills on the other side') AS summary,
+    concat('{"cancelled_large_orders":[', arrayStringConcat(cancelled, ','), '],"opposite_fills":', toString(fills), '}') AS evidence
+FROM
+(
+    -- Aggregated in a step of its own: an alias is expanded (and analysed) at every use, and the
+    -- fill count is used three times.
+    SELECT account_id,
+           minIf(occurred_at, spoof) AS first_seen,
+           maxIf(cancelled_at, spoof) AS last_seen,
+           arraySort(groupArrayIf(cancel_produced_at, spoof))[toUInt32({{min_cancelled}})] AS trigger_at,
+           groupArrayIf((symbol, side, occurred_at, cancelled_at), spoof) AS spoofs,
+           groupArrayIf((symbol, side, occurred_at), event = 'fill') AS own_fills,
+           groupUniqArrayIf(symbol, spoof) AS symbols,
+           maxIf(lifetime_ms, spoof) AS max_lifetime_ms,
+           -- The first 20 in the order they were placed.
+           arraySlice(arrayMap(x -> x.2, arraySort(groupArrayIf((occurred_at, toJSONString(map(
+               'order_id', order_id, 'symbol', symbol, 'side', side, 'price', toString(price),
+               'quantity', toString(quantity), 'bps_from_touch', toString(round(distance_bps, 1)),
+               'lifetime_ms', toString(lifetime_ms), 'placed_at', toString(occurred_at)))), spoof))), 1, 20) AS cancelled
+    FROM judged
+    GROUP BY account_id
+    HAVING countIf(spoof) >= {{min_cancelled}}
+)
 -- At least one fill whatever the threshold: the pattern is false depth while the other side fills.
-HAVING countIf(spoof) >= {{min_cancelled}} AND fills >= greatest({{min_opposite_fills}}, 1)
+WHERE fills >= greatest({{min_opposite_fills}}, 1)
