@@ -23,12 +23,30 @@
 --   closes (index, settlement, the account's own positions or loans marked on them). Escalate to
 --   market surveillance; a TWAP or a rebalancing spread evenly over the minute is not this.
 WITH
-    marked AS
+    t AS
     (
-        -- Per account, symbol and close: its taker trades in the window and the minute, with the
-        -- candle's (the window's notional, the last price before it, the close so far) as window
-        -- functions over the same rows: one read of the tape, not one per aggregate (ClickHouse
-        -- analyses a subquery again at every reference, and that analysis was this rule's cost).
+        SELECT e.event_id AS event_id, toString(e.symbol) AS symbol, e.occurred_at AS at, e.produced_at AS produced_at,
+               e.price AS price, e.price * e.quantity AS notional, e.taker_account_id AS taker,
+               e.taker_order_id AS taker_order, e.aggressor_side AS side,
+               toStartOfMinute(e.occurred_at) + INTERVAL 1 MINUTE AS close_at,
+               e.occurred_at >= close_at - INTERVAL {{window_seconds}} SECOND AS in_window
+        FROM engine_executions AS e
+        -- The candle in progress counts too: an account already marking it is reported without
+        -- waiting for the close (the close price in the evidence is then the latest so far).
+        WHERE e.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
+        LIMIT 1 BY e.event_id
+    ),
+    candles AS
+    (
+        SELECT symbol, close_at,
+               sumIf(notional, in_window) AS window_notional,
+               argMaxIf(price, at, NOT in_window) AS before_price,
+               argMaxIf(price, at, in_window) AS close_price
+        FROM t
+        GROUP BY symbol, close_at
+    ),
+    takers AS
+    (
         SELECT taker AS account_id, symbol, close_at,
                sumIf(notional, in_window) AS own_window,
                sum(notional) AS own_minute,
@@ -40,39 +58,28 @@ WITH
                if(direction = 1, maxIf(price, in_window), minIf(price, in_window)) AS reached,
                minIf(at, in_window) AS first_at,
                maxIf(at, in_window) AS last_at,
-               argMaxIf(produced_at, at, in_window) AS last_produced,
-               any(window_notional) AS window_notional, any(before_price) AS before_price, any(close_price) AS close_price,
-               own_window / window_notional AS share,
-               own_window / own_minute AS concentration,
-               (reached / before_price - 1) * 10000 * direction AS impact_bps,
-               (close_price / before_price - 1) * 10000 * direction AS move_bps
-        FROM
-        (
-            SELECT *, sumIf(notional, in_window) OVER candle AS window_notional,
-                   argMaxIf(price, at, NOT in_window) OVER candle AS before_price,
-                   argMaxIf(price, at, in_window) OVER candle AS close_price
-            FROM
-            (
-                SELECT e.event_id AS event_id, toString(e.symbol) AS symbol, e.occurred_at AS at, e.produced_at AS produced_at,
-                       e.price AS price, e.price * e.quantity AS notional, e.taker_account_id AS taker,
-                       e.taker_order_id AS taker_order, e.aggressor_side AS side,
-                       toStartOfMinute(e.occurred_at) + INTERVAL 1 MINUTE AS close_at,
-                       e.occurred_at >= close_at - INTERVAL {{window_seconds}} SECOND AS in_window
-                FROM engine_executions AS e
-                -- The candle in progress counts too: an account already marking it is reported without
-                -- waiting for the close (the close price in the evidence is then the latest so far).
-                WHERE e.occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-                LIMIT 1 BY e.event_id
-            )
-            WINDOW candle AS (PARTITION BY symbol, close_at)
-        )
+               argMaxIf(produced_at, at, in_window) AS last_produced
+        FROM t
         GROUP BY taker, symbol, close_at
-        HAVING orders >= {{min_orders}} AND before_price > 0 AND window_notional > 0
+        HAVING orders >= {{min_orders}}
+    ),
+    marked AS
+    (
+        SELECT k.account_id AS account_id, k.symbol AS symbol, k.close_at AS close_at, k.first_at AS first_at,
+               k.last_at AS last_at, k.last_produced AS last_produced, k.orders AS orders, k.direction AS direction,
+               k.own_window / c.window_notional AS share,
+               k.own_window / k.own_minute AS concentration,
+               (k.reached / c.before_price - 1) * 10000 * k.direction AS impact_bps,
+               (c.close_price / c.before_price - 1) * 10000 * k.direction AS move_bps,
+               c.before_price AS before_price, c.close_price AS close_price
+        FROM takers AS k
+        INNER JOIN candles AS c ON c.symbol = k.symbol AND c.close_at = k.close_at
+        WHERE c.before_price > 0 AND c.window_notional > 0
           AND share * 100 >= {{min_share_pct}}
           AND concentration * 100 >= {{min_concentration_pct}}
           AND impact_bps >= {{min_move_bps}}
           AND move_bps >= {{min_close_move_bps}}
-          AND greatest(buys, trades - buys) * 10 >= 8 * trades
+          AND greatest(k.buys, k.trades - k.buys) * 10 >= 8 * k.trades
     )
 SELECT
     account_id AS entity,
