@@ -23,6 +23,15 @@
 --   bought in the days before. Consider pausing
 --   promotions for the token and alerting market surveillance.
 WITH
+    m AS
+    (
+        SELECT token, event_id, title, occurred_at, produced_at,
+               occurred_at >= now64(3) - INTERVAL {{window_minutes}} MINUTE AS current
+        FROM social_mentions
+        WHERE occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} MINUTE
+          AND sentiment > {{positive_above}}
+        LIMIT 1 BY event_id
+    ),
     buzz AS
     (
         SELECT toString(token) AS token, concat(toString(token), 'USDT') AS symbol,
@@ -32,87 +41,80 @@ WITH
                    floor(before_count * (1 + {{growth_pct}} / 100)) + 1))] AS buzz_trigger_at,
                arrayStringConcat(arraySlice(groupArrayIf(toJSONString(map('event_id', toString(event_id),
                    'title', title, 'at', toString(occurred_at))), current), 1, 10), ',') AS mentions_json
-        FROM
-        (
-            SELECT token, event_id, title, occurred_at, produced_at,
-                   occurred_at >= now64(3) - INTERVAL {{window_minutes}} MINUTE AS current
-            FROM social_mentions
-            WHERE occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} MINUTE
-              AND sentiment > {{positive_above}}
-            LIMIT 1 BY event_id
-        )
+        FROM m
         GROUP BY token
         HAVING now_count >= {{min_positive}} AND now_count > before_count * (1 + {{growth_pct}} / 100)
     ),
-    legs AS
+    moves AS
     (
-        -- The token's trades, each once per side, with its burst: read and joined once, the price
-        -- move and each account's first dump as window functions (ClickHouse analyses a subquery
-        -- again at every reference, and that analysis, not the data, was this rule's cost).
-        SELECT b.*, e.r.1 AS account_id, e.quantity AS qty, e.occurred_at AS at, e.produced_at AS produced_at,
-               e.r.2 = 'buy' AS is_buy, e.r.2 = 'sell' AND e.r.3 AND at >= b.burst_start AS dump,
-               minIf(at, dump) OVER (PARTITION BY b.token, account_id) AS first_dump,
-               -- The move: from the last trade before the burst began to the highest trade since.
-               at >= now64(3) - INTERVAL 2 * {{window_minutes}} MINUTE AS in_move,
-               argMaxIf(e.price, at, in_move AND at <= b.burst_start) OVER burst AS price_before,
-               maxIf(e.price, in_move AND at > b.burst_start) OVER burst AS price_peak,
-               -- The first trade at the peak (a tie at the highest price goes to the earliest).
-               argMaxIf((at, produced_at), (e.price, -toUnixTimestamp64Milli(at)), in_move AND at > b.burst_start)
-                   OVER burst AS peak
+        -- From the last trade before the burst began to the highest trade since.
+        SELECT b.token AS token,
+               argMaxIf(e.price, e.occurred_at, e.occurred_at <= b.burst_start) AS price_before,
+               maxIf(e.price, e.occurred_at > b.burst_start) AS price_peak,
+               argMaxIf(e.occurred_at, e.price, e.occurred_at > b.burst_start) AS peak_at,
+               argMaxIf(e.produced_at, e.price, e.occurred_at > b.burst_start) AS peak_produced_at
         FROM buzz AS b
-        INNER JOIN
-        (
-            SELECT *, arrayJoin([(taker_account_id, toString(aggressor_side), true),
-                                 (maker_account_id, if(aggressor_side = 'buy', 'sell', 'buy'), false)]) AS r
-            FROM engine_executions
-            WHERE occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} + {{accumulate_minutes}} MINUTE
-            LIMIT 1 BY event_id, r
-        ) AS e ON e.symbol = b.symbol
-        WINDOW burst AS (PARTITION BY b.token)
+        INNER JOIN engine_executions AS e ON e.symbol = b.symbol
+        WHERE e.occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} MINUTE
+        GROUP BY b.token
     ),
     dumps AS
     (
         -- Per account: what it sold as taker since the burst began, and what it bought (any role)
         -- in the accumulate_minutes before its first such sale.
-        SELECT token, account_id, any(symbol) AS symbol,
+        SELECT token, account_id,
                sumIf(qty, is_buy AND at < first_dump AND at >= first_dump - INTERVAL {{accumulate_minutes}} MINUTE) AS bought_before,
-               sumIf(qty, dump) AS dumped, maxIf(at, dump) AS dumped_at, maxIf(produced_at, dump) AS dumped_produced_at,
-               any((now_count, before_count, burst_start, burst_end, buzz_trigger_at, mentions_json)) AS burst,
-               any((price_before, price_peak, peak.1, peak.2)) AS move
-        FROM legs
+               sumIf(qty, dump) AS dumped, maxIf(at, dump) AS dumped_at, maxIf(produced_at, dump) AS dumped_produced_at
+        FROM
+        (
+            SELECT b.token AS token, e.r.1 AS account_id, e.quantity AS qty, e.occurred_at AS at, e.produced_at AS produced_at,
+                   e.r.2 = 'buy' AS is_buy, e.r.2 = 'sell' AND e.r.3 AND at >= b.burst_start AS dump,
+                   minIf(at, dump) OVER (PARTITION BY b.token, account_id) AS first_dump
+            FROM buzz AS b
+            INNER JOIN
+            (
+                SELECT *, arrayJoin([(taker_account_id, toString(aggressor_side), true),
+                                     (maker_account_id, if(aggressor_side = 'buy', 'sell', 'buy'), false)]) AS r
+                FROM engine_executions
+                WHERE occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} + {{accumulate_minutes}} MINUTE
+                LIMIT 1 BY event_id, r
+            ) AS e ON e.symbol = b.symbol
+        )
         GROUP BY token, account_id
         HAVING bought_before > 0 AND dumped > 0
     ),
     organisers AS
     (
-        SELECT d.token AS token, any(d.symbol) AS symbol, any(d.burst) AS burst, any(d.move) AS move,
-               count() AS organisers, max(d.dumped_at) AS dumped_at,
+        SELECT d.token AS token, count() AS organisers, max(d.dumped_at) AS dumped_at,
                arraySort(groupArray(d.dumped_produced_at))[toUInt32({{min_organisers}})] AS dump_trigger_at,
                arrayStringConcat(groupArray(10)(toJSONString(map('account', d.account_id,
                    'bought_before', toString(d.bought_before), 'sold_since', toString(d.dumped)))), ',') AS organisers_json
         FROM dumps AS d
+        INNER JOIN buzz AS b ON b.token = d.token
         INNER JOIN
         (
             SELECT toString(symbol) AS symbol, quantile(0.5)(quantity) AS median_qty FROM engine_orders
             WHERE event = 'new' AND occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} MINUTE GROUP BY symbol
-        ) AS m ON m.symbol = d.symbol
+        ) AS m ON m.symbol = b.symbol
         WHERE d.dumped >= {{dump_size_multiple}} * m.median_qty AND d.bought_before >= {{accumulate_size_multiple}} * m.median_qty
         GROUP BY d.token
         HAVING organisers >= {{min_organisers}}
     )
 SELECT
-    token AS entity,
+    b.token AS entity,
     CAST([], 'Array(String)') AS related,
     '' AS venue,
-    burst.3 AS first_seen,
-    greatest(burst.4, move.3, dumped_at) AS last_seen,
-    greatest(burst.5, move.4, dump_trigger_at) AS trigger_at,
-    (move.2 / move.1 - 1) * 10000 AS rise_bps,
-    concat(toString(burst.1), ' positive mentions (', toString(burst.2), ' before); ', symbol, ' up ',
-           toString(round(rise_bps)), ' bps to ', toString(move.2), '; ', toString(organisers),
+    b.burst_start AS first_seen,
+    greatest(b.burst_end, v.peak_at, o.dumped_at) AS last_seen,
+    greatest(b.buzz_trigger_at, v.peak_produced_at, o.dump_trigger_at) AS trigger_at,
+    (v.price_peak / v.price_before - 1) * 10000 AS rise_bps,
+    concat(toString(b.now_count), ' positive mentions (', toString(b.before_count), ' before); ', b.symbol, ' up ',
+           toString(round(rise_bps)), ' bps to ', toString(v.price_peak), '; ', toString(o.organisers),
            ' account(s) that bought before it selling into it') AS summary,
-    concat('{"symbol":"', symbol, '","positive_now":', toString(burst.1), ',"positive_before":',
-           toString(burst.2), ',"price_before":', toString(move.1), ',"price_peak":',
-           toString(move.2), ',"organisers":[', organisers_json, '],"mentions":[', burst.6, ']}') AS evidence
-FROM organisers
-WHERE move.1 > 0 AND rise_bps >= {{min_rise_bps}}
+    concat('{"symbol":"', b.symbol, '","positive_now":', toString(b.now_count), ',"positive_before":',
+           toString(b.before_count), ',"price_before":', toString(v.price_before), ',"price_peak":',
+           toString(v.price_peak), ',"organisers":[', o.organisers_json, '],"mentions":[', b.mentions_json, ']}') AS evidence
+FROM buzz AS b
+INNER JOIN moves AS v ON v.token = b.token
+INNER JOIN organisers AS o ON o.token = b.token
+WHERE v.price_before > 0 AND rise_bps >= {{min_rise_bps}}
