@@ -31,56 +31,52 @@ WITH
         ORDER BY announced_at
         LIMIT 1 BY asset
     ),
-    trades AS
+    dealings AS
     (
-        SELECT event_id, replaceRegexpOne(toString(symbol), '(USDT|USDC|FDUSD)$', '') AS base,
-               price, quantity, occurred_at AS at, produced_at,
-               if(aggressor_side = 'buy', taker_account_id, maker_account_id) AS buyer,
-               if(aggressor_side = 'buy', maker_account_id, taker_account_id) AS seller
-        FROM engine_executions
-        WHERE occurred_at >= now64(3) - INTERVAL {{lookback_hours}} HOUR - INTERVAL {{history_days}} DAY
-          AND symbol IN (SELECT arrayJoin([concat(asset, 'USDT'), concat(asset, 'USDC'), concat(asset, 'FDUSD')]) FROM announced)
-        LIMIT 1 BY event_id
-    ),
-    legs AS
-    (
-        -- Each trade once per side: +1 for the buyer, −1 for the seller.
-        SELECT a.listing_id AS listing_id, leg.1 AS account_id, leg.2 AS dir, t.price AS price, t.quantity AS quantity,
-               t.at AS at, t.produced_at AS produced_at, t.at < a.announced_at AS before,
-               t.at >= a.announced_at - INTERVAL {{before_hours}} HOUR AS recent
-        FROM (SELECT *, [(buyer, toInt8(1)), (seller, toInt8(-1))] AS sides FROM trades) AS t
-        ARRAY JOIN sides AS leg
-        INNER JOIN announced AS a ON a.asset = t.base
-        WHERE t.at >= a.announced_at - INTERVAL {{history_days}} DAY
-          AND t.at <= a.announced_at + INTERVAL {{after_hours}} HOUR
-    ),
-    prices AS
-    (
-        -- Where the asset stood on our book when the news came: the value of a deposit.
-        SELECT listing_id, if(countIf(before) > 0, argMaxIf(price, at, before), argMinIf(price, at, NOT before)) AS pre_price
-        FROM legs
-        GROUP BY listing_id
-    ),
-    deposits AS
-    (
-        SELECT a.listing_id AS listing_id, f.account_id AS account_id,
-               sumIf(f.amount, f.occurred_at >= a.announced_at - INTERVAL {{before_hours}} HOUR) AS recent_qty,
-               sumIf(f.amount, f.occurred_at < a.announced_at - INTERVAL {{before_hours}} HOUR) AS history_qty,
-               min(f.occurred_at) AS first_at
+        -- The account's dealings in each announced asset, joined once with its announcement: each
+        -- trade on our book once per side (dir +1 for the buyer, −1 for the seller) and each
+        -- completed deposit (dir 0). One join, not one per kind: ClickHouse analyses a subquery
+        -- again at every reference, and that analysis, not the data, was this rule's cost.
+        SELECT a.listing_id AS listing_id, a.venue AS announcer, a.asset AS asset, a.announced_at AS announced_at,
+               a.announced_produced AS announced_produced, d.account_id AS account_id, d.dir AS dir,
+               d.price AS price, d.quantity AS quantity, d.at AS at, d.produced_at AS produced_at,
+               d.at < a.announced_at AS before,
+               d.at >= a.announced_at - INTERVAL {{before_hours}} HOUR AS recent
         FROM
         (
-            SELECT account_id, toString(asset) AS asset, amount, occurred_at FROM user_funds
-            WHERE direction = 'deposit' AND status = 'completed' AND asset IN (SELECT asset FROM announced)
-              AND occurred_at >= now64(3) - INTERVAL {{lookback_hours}} HOUR - INTERVAL {{history_days}} DAY
-            LIMIT 1 BY transfer_id
-        ) AS f
-        INNER JOIN announced AS a ON a.asset = f.asset
-        WHERE f.occurred_at >= a.announced_at - INTERVAL {{history_days}} DAY AND f.occurred_at < a.announced_at
-        GROUP BY listing_id, account_id
+            SELECT leg.1 AS account_id, leg.2 AS dir, base, price, quantity, at, produced_at
+            FROM
+            (
+                SELECT event_id, replaceRegexpOne(toString(symbol), '(USDT|USDC|FDUSD)$', '') AS base,
+                       price, quantity, occurred_at AS at, produced_at,
+                       if(aggressor_side = 'buy', taker_account_id, maker_account_id) AS buyer,
+                       if(aggressor_side = 'buy', maker_account_id, taker_account_id) AS seller
+                FROM engine_executions
+                WHERE occurred_at >= now64(3) - INTERVAL {{lookback_hours}} HOUR - INTERVAL {{history_days}} DAY
+                  AND symbol IN (SELECT arrayJoin([concat(asset, 'USDT'), concat(asset, 'USDC'), concat(asset, 'FDUSD')])
+                                 FROM announced)
+                LIMIT 1 BY event_id
+            )
+            ARRAY JOIN [(buyer, toInt8(1)), (seller, toInt8(-1))] AS leg
+            UNION ALL
+            SELECT account_id, toInt8(0), toString(asset), toFloat64(0), amount, occurred_at, produced_at
+            FROM
+            (
+                SELECT account_id, asset, amount, occurred_at, produced_at FROM user_funds
+                WHERE direction = 'deposit' AND status = 'completed'
+                  AND occurred_at >= now64(3) - INTERVAL {{lookback_hours}} HOUR - INTERVAL {{history_days}} DAY
+                LIMIT 1 BY transfer_id
+            )
+        ) AS d
+        INNER JOIN announced AS a ON a.asset = d.base
+        WHERE d.at >= a.announced_at - INTERVAL {{history_days}} DAY
+          AND if(d.dir = 0, d.at < a.announced_at, d.at <= a.announced_at + INTERVAL {{after_hours}} HOUR)
     ),
     positions AS
     (
-        SELECT listing_id, account_id,
+        SELECT listing_id, account_id, any(announcer) AS announcer, any(asset) AS asset,
+               any(announced_at) AS announced_at, any(announced_produced) AS announced_produced,
+               any(pre_price) AS pre_price,
                sumIf(quantity, dir = 1 AND before AND recent) AS bought_qty,
                sumIf(price * quantity, dir = 1 AND before AND recent) AS bought_usd,
                sumIf(quantity, dir = -1 AND before AND recent) AS sold_before_qty,
@@ -89,41 +85,48 @@ WITH
                sumIf(price * quantity, dir = -1 AND NOT before) AS sold_usd,
                minIf(at, dir = 1 AND before AND recent) AS first_buy_at,
                maxIf(at, dir = -1 AND NOT before) AS last_sell_at,
+               sumIf(quantity, dir = 0 AND recent) AS deposited_qty,
+               sumIf(quantity, dir = 0 AND NOT recent) AS history_deposited_qty,
+               minIf(at, dir = 0) AS first_deposit_at,
                -- The sells after the news in order: the one whose running totals first clear the
                -- profit bars completes the pattern and is the trigger (latency counts from it).
                arraySort(s -> s.1, groupArrayIf((at, produced_at, toFloat64(quantity), toFloat64(price * quantity)),
                    dir = -1 AND NOT before)) AS sells
-        FROM legs
+        FROM
+        (
+            -- Where the asset stood on our book when the news came (the last trade before it, else
+            -- the first after): the value of a deposit.
+            SELECT *, if(countIf(dir != 0 AND before) OVER listing > 0, argMaxIf(price, at, dir != 0 AND before) OVER listing,
+                         argMinIf(price, at, dir != 0 AND NOT before) OVER listing) AS pre_price
+            FROM dealings
+            WINDOW listing AS (PARTITION BY listing_id)
+        )
         GROUP BY listing_id, account_id
         HAVING sold_qty > 0
     ),
     judged AS
     (
-        SELECT p.account_id AS account_id, a.venue AS announcer, a.asset AS asset, a.listing_id AS listing_id,
-               a.announced_at AS announced_at, r.pre_price AS pre_price, p.bought_usd AS bought_usd,
-               d.recent_qty AS deposited_qty, d.recent_qty * r.pre_price AS deposited_usd,
-               p.bought_qty + d.recent_qty AS acquired_qty,
-               (p.bought_usd + deposited_usd) / acquired_qty AS cost,
-               greatest(acquired_qty - p.sold_before_qty, 0) AS position_qty,
+        SELECT account_id, announcer, asset, listing_id, announced_at, pre_price, bought_usd,
+               deposited_qty, deposited_qty * pre_price AS deposited_usd,
+               bought_qty + deposited_qty AS acquired_qty,
+               (bought_usd + deposited_usd) / acquired_qty AS cost,
+               greatest(acquired_qty - sold_before_qty, 0) AS position_qty,
                position_qty * cost AS position_usd,
-               (p.bought_usd + deposited_usd) * 100
-                   / (p.bought_usd + deposited_usd + p.history_usd + d.history_qty * r.pre_price) AS new_pct,
-               p.sold_usd / p.sold_qty AS sell_price,
-               least(p.sold_qty, position_qty) * (sell_price - cost) AS profit_usd,
+               (bought_usd + deposited_usd) * 100
+                   / (bought_usd + deposited_usd + history_usd + history_deposited_qty * pre_price) AS new_pct,
+               sold_usd / sold_qty AS sell_price,
+               least(sold_qty, position_qty) * (sell_price - cost) AS profit_usd,
                (sell_price / cost - 1) * 10000 AS profit_bps,
-               if(d.recent_qty > 0 AND (p.bought_qty = 0 OR d.first_at < p.first_buy_at), d.first_at, p.first_buy_at) AS first_at,
-               p.last_sell_at AS last_at,
-               arrayCumSum(arrayMap(s -> s.3, p.sells)) AS cum_qty,
-               arrayCumSum(arrayMap(s -> s.4, p.sells)) AS cum_usd,
+               if(deposited_qty > 0 AND (bought_qty = 0 OR first_deposit_at < first_buy_at), first_deposit_at, first_buy_at) AS first_at,
+               last_sell_at AS last_at,
+               arrayCumSum(arrayMap(s -> s.3, sells)) AS cum_qty,
+               arrayCumSum(arrayMap(s -> s.4, sells)) AS cum_usd,
                -- The final totals clear the bars (WHERE below), so some prefix does: at the latest the last sell.
                arrayFirstIndex((q, u) -> least(q, position_qty) * (u / q - cost) >= {{min_profit_usd}}
                    AND (u / q / cost - 1) * 10000 >= {{min_profit_bps}}, cum_qty, cum_usd) AS crossing,
-               greatest(p.sells[greatest(crossing, 1)].2, a.announced_produced) AS trigger_produced
-        FROM positions AS p
-        INNER JOIN announced AS a ON a.listing_id = p.listing_id
-        INNER JOIN prices AS r ON r.listing_id = p.listing_id
-        LEFT JOIN deposits AS d ON d.listing_id = p.listing_id AND d.account_id = p.account_id
-        WHERE acquired_qty > 0 AND r.pre_price > 0
+               greatest(sells[greatest(crossing, 1)].2, announced_produced) AS trigger_produced
+        FROM positions
+        WHERE acquired_qty > 0 AND pre_price > 0
           AND position_usd >= {{min_position_usd}}
           AND new_pct >= {{min_new_pct}}
           AND profit_usd >= {{min_profit_usd}}

@@ -18,70 +18,47 @@
 --   the cancelled sizes with its usual size and its fills. Escalate to market surveillance;
 --   consider order-to-trade limits on the account.
 WITH
-    orders AS
+    {{> order-events}}
+    judged AS
     (
-        SELECT account_id, order_id, symbol, side, price, quantity, occurred_at, produced_at, event, filled_quantity, event_id
-        FROM engine_orders
-        WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} MINUTE
-        LIMIT 1 BY event_id
-    ),
-    medians AS
-    (
-        SELECT symbol, quantile(0.5)(quantity) AS median_qty
-        FROM orders WHERE event = 'new' GROUP BY symbol
-    ),
-    tape AS
-    (
-        SELECT symbol, occurred_at, price FROM engine_executions
-        WHERE occurred_at >= now64(3) - INTERVAL {{lookback_minutes}} + 5 MINUTE
-    ),
-    large_new AS
-    (
-        -- Large new limit orders, with the last trade price before them as the touch.
-        SELECT o.account_id AS account_id, o.order_id AS order_id, o.symbol AS symbol, o.side AS side,
-               o.price AS price, o.quantity AS quantity, o.occurred_at AS placed_at,
-               abs(o.price - t.price) / t.price * 10000 AS distance_bps
-        FROM (SELECT * FROM orders WHERE event = 'new' AND price IS NOT NULL) AS o
-        INNER JOIN medians AS m ON m.symbol = o.symbol
-        ASOF LEFT JOIN tape AS t ON t.symbol = o.symbol AND o.occurred_at >= t.occurred_at
-        WHERE o.quantity >= {{size_multiple}} * m.median_qty AND t.price > 0
-    ),
-    spoofs AS
-    (
-        -- Those cancelled quickly with nothing filled.
-        SELECT l.*, c.occurred_at AS cancelled_at, c.produced_at AS cancel_produced_at
-        FROM large_new AS l
-        INNER JOIN (SELECT order_id, occurred_at, produced_at, filled_quantity FROM orders WHERE event = 'cancel') AS c
-            ON c.order_id = l.order_id
-        WHERE l.distance_bps >= {{min_distance_bps}}
-          AND c.filled_quantity = 0
-          AND dateDiff('millisecond', l.placed_at, c.occurred_at) <= {{max_lifetime_ms}}
-    ),
-    opposite AS
-    (
-        -- The account's fills on the other side while a spoof rested.
-        SELECT DISTINCT f.event_id AS event_id, f.account_id AS account_id, f.symbol AS symbol,
-               f.side AS side, f.occurred_at AS occurred_at
-        FROM (SELECT * FROM orders WHERE event = 'fill') AS f
-        INNER JOIN spoofs AS s ON s.account_id = f.account_id AND s.symbol = f.symbol
-        WHERE f.side != s.side AND f.occurred_at BETWEEN s.placed_at AND s.cancelled_at
+        -- Spoofs: large new limit orders away from the touch, cancelled quickly with nothing filled.
+        SELECT *, abs(price - touch) / touch * 10000 AS distance_bps,
+               cancelled_unfilled AND price IS NOT NULL AND quantity >= {{size_multiple}} * median_qty
+                   AND touch > 0 AND distance_bps >= {{min_distance_bps}} AND lifetime_ms <= {{max_lifetime_ms}} AS spoof
+        FROM orders
     )
 SELECT
-    s.account_id AS entity,
+    account_id AS entity,
     CAST([], 'Array(String)') AS related,
     '' AS venue,
-    min(s.placed_at) AS first_seen,
-    max(s.cancelled_at) AS last_seen,
-    arraySort(groupArray(s.cancel_produced_at))[toUInt32({{min_cancelled}})] AS trigger_at,
-    concat(toString(count()), ' large orders on ', arrayStringConcat(groupUniqArray(toString(s.symbol)), ','),
-           ' cancelled unfilled within ', toString(round(max(dateDiff('millisecond', s.placed_at, s.cancelled_at)) / 1000, 1)),
-           ' s, ', toString(any(o.fills)), ' fills on the other side') AS summary,
-    concat('{"cancelled_large_orders":[', arrayStringConcat(groupArray(20)(toJSONString(map(
-        'order_id', s.order_id, 'symbol', toString(s.symbol), 'side', toString(s.side), 'price', toString(s.price),
-        'quantity', toString(s.quantity), 'bps_from_touch', toString(round(s.distance_bps, 1)),
-        'lifetime_ms', toString(dateDiff('millisecond', s.placed_at, s.cancelled_at)),
-        'placed_at', toString(s.placed_at)))), ','), '],"opposite_fills":', toString(any(o.fills)), '}') AS evidence
-FROM spoofs AS s
-INNER JOIN (SELECT account_id, count() AS fills FROM opposite GROUP BY account_id) AS o ON o.account_id = s.account_id
-GROUP BY s.account_id
-HAVING count() >= {{min_cancelled}} AND any(o.fills) >= {{min_opposite_fills}}
+    first_seen,
+    last_seen,
+    trigger_at,
+    -- The account's fills on the other side while one of its spoofs on the symbol rested.
+    length(arrayFilter(f -> arrayExists(s -> s.1 = f.1 AND s.2 != f.2 AND f.3 BETWEEN s.3 AND s.4, spoofs), own_fills)) AS fills,
+    concat(toString(length(spoofs)), ' large orders on ', arrayStringConcat(symbols, ','), ' cancelled unfilled within ',
+           toString(round(max_lifetime_ms / 1000, 1)), ' s, ', toString(fills), ' fills on the other side') AS summary,
+    concat('{"cancelled_large_orders":[', arrayStringConcat(cancelled, ','), '],"opposite_fills":', toString(fills), '}') AS evidence
+FROM
+(
+    -- Aggregated in a step of its own: an alias is expanded (and analysed) at every use, and the
+    -- fill count is used three times.
+    SELECT account_id,
+           minIf(occurred_at, spoof) AS first_seen,
+           maxIf(cancelled_at, spoof) AS last_seen,
+           arraySort(groupArrayIf(cancel_produced_at, spoof))[toUInt32({{min_cancelled}})] AS trigger_at,
+           groupArrayIf((symbol, side, occurred_at, cancelled_at), spoof) AS spoofs,
+           groupArrayIf((symbol, side, occurred_at), event = 'fill') AS own_fills,
+           groupUniqArrayIf(symbol, spoof) AS symbols,
+           maxIf(lifetime_ms, spoof) AS max_lifetime_ms,
+           -- The first 20 in the order they were placed.
+           arraySlice(arrayMap(x -> x.2, arraySort(groupArrayIf((occurred_at, toJSONString(map(
+               'order_id', order_id, 'symbol', symbol, 'side', side, 'price', toString(price),
+               'quantity', toString(quantity), 'bps_from_touch', toString(round(distance_bps, 1)),
+               'lifetime_ms', toString(lifetime_ms), 'placed_at', toString(occurred_at)))), spoof))), 1, 20) AS cancelled
+    FROM judged
+    GROUP BY account_id
+    HAVING countIf(spoof) >= {{min_cancelled}}
+)
+-- At least one fill whatever the threshold: the pattern is false depth while the other side fills.
+WHERE fills >= greatest({{min_opposite_fills}}, 1)
