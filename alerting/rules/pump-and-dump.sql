@@ -51,8 +51,10 @@ WITH
         SELECT b.token AS token,
                argMaxIf(e.price, e.occurred_at, e.occurred_at <= b.burst_start) AS price_before,
                maxIf(e.price, e.occurred_at > b.burst_start) AS price_peak,
-               argMaxIf(e.occurred_at, e.price, e.occurred_at > b.burst_start) AS peak_at,
-               argMaxIf(e.produced_at, e.price, e.occurred_at > b.burst_start) AS peak_produced_at
+               -- The first trade at the peak price (a tie at the top is not left to chance).
+               argMaxIf(e.occurred_at, (e.price, -toUnixTimestamp64Milli(e.occurred_at)), e.occurred_at > b.burst_start) AS peak_at,
+               argMaxIf(e.produced_at, (e.price, -toUnixTimestamp64Milli(e.occurred_at)), e.occurred_at > b.burst_start)
+                   AS peak_produced_at
         FROM buzz AS b
         INNER JOIN engine_executions AS e ON e.symbol = b.symbol
         WHERE e.occurred_at >= now64(3) - INTERVAL 2 * {{window_minutes}} MINUTE
