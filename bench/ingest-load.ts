@@ -1,4 +1,5 @@
 import { CompressionTypes, type Kafka } from 'kafkajs';
+import { sendRaw } from '../lib/kafka/send-raw.js';
 import { eventMix } from './event-mix.js';
 import { latestResult } from './report.js';
 
@@ -71,17 +72,7 @@ export async function startIngestLoad(
           next = (next + 1) % messages.length;
           return m;
         });
-        const byTopic = new Map<string, { key: string; value: string }[]>();
-        for (const m of batch) {
-          const list = byTopic.get(m.topic) ?? [];
-          list.push({ key: m.key, value: m.value });
-          byTopic.set(m.topic, list);
-        }
-        await producer.sendBatch({
-          acks: -1,
-          compression: CompressionTypes.GZIP,
-          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
-        });
+        await sendRaw(producer, batch, CompressionTypes.GZIP);
         sent += n;
       }
       await new Promise((r) => setTimeout(r, TICK_MS));

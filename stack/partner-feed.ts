@@ -9,6 +9,7 @@ import type { Config } from '../lib/config/config.js';
 import { topicName } from '../lib/contracts/topics.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { PRODUCER_OPTIONS } from '../lib/kafka/producer.js';
+import { sendRaw } from '../lib/kafka/send-raw.js';
 import { ensureTopics } from '../lib/kafka/topics.js';
 import type { Logger } from '../lib/log.js';
 import { PARTNER_FEED } from '../producers/simulator/scenarios/consumer-faults.js';
@@ -45,17 +46,11 @@ export async function connectRawSink(config: Config, log: Logger): Promise<RawSi
   const producer = createKafka(config, log).producer(PRODUCER_OPTIONS);
   await producer.connect();
   return {
-    async send(messages) {
-      const byTopic = new Map<string, Array<{ value: string }>>();
-      for (const m of messages) {
-        const topic = topicName(config.KAFKA_TOPIC_PREFIX, m.topic);
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { value: m.value }]);
-      }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
-      });
-    },
+    send: (messages) =>
+      sendRaw(
+        producer,
+        messages.map((m) => ({ topic: topicName(config.KAFKA_TOPIC_PREFIX, m.topic), value: m.value })),
+      ),
     close: () => producer.disconnect(),
   };
 }
